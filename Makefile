@@ -1,0 +1,49 @@
+# Coachhouse: `make run` serves the demo site, `make test` runs the whole suite.
+SHELL := /bin/bash
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format bench clean
+
+# The virtual environment, made with Python 3.12+ (.python-version picks 3.13 under pyenv).
+$(PY):
+	@python=$$(pyenv which python3 2>/dev/null || command -v python3.13 || command -v python3.12 || command -v python3); \
+	if ! "$$python" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+		echo "Coachhouse needs Python 3.12 or newer (Django 6); found $$("$$python" --version 2>&1)."; \
+		echo "Install Python 3.13 (pyenv install 3.13.0) and run make again."; exit 1; \
+	fi; \
+	echo "Creating $(VENV) with $$("$$python" --version)"; \
+	"$$python" -m venv $(VENV)
+
+$(STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py load_demo
+	@echo ""
+	@echo "  Coachhouse is running:  http://127.0.0.1:$(PORT)/"
+	@echo "  Wagtail admin:          http://127.0.0.1:$(PORT)/admin/  (sign in with the editor account above)"
+	@echo "  Emails, such as sign-in codes, are printed below in this terminal."
+	@echo ""
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: lint
+	DJANGO_SETTINGS_MODULE=coachhouse.settings.test $(PY) manage.py check --fail-level WARNING
+	DJANGO_SETTINGS_MODULE=coachhouse.settings.test $(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) staticfiles

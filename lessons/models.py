@@ -1,0 +1,64 @@
+"""Lesson pages: the course content, one page a lesson, always inside a course."""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from lessons.blocks import LessonStreamBlock
+
+
+class LessonPage(Page):
+    """One lesson of a course, made of content blocks."""
+
+    summary = models.TextField(
+        max_length=300, help_text="One or two sentences; shown in lists and to search engines."
+    )
+    duration_minutes = models.PositiveSmallIntegerField(
+        "estimated minutes",
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(600)],
+    )
+    free_preview = models.BooleanField(
+        default=False, help_text="Anyone may read a free-preview lesson without signing up."
+    )
+    body = StreamField(LessonStreamBlock())
+
+    content_panels = [
+        *Page.content_panels,
+        MultiFieldPanel(
+            [FieldPanel("summary"), FieldPanel("duration_minutes"), FieldPanel("free_preview")],
+            heading="About this lesson",
+        ),
+        FieldPanel("body"),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("body"),
+    ]
+
+    parent_page_types = ["course.CoursePage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = "lesson"
+
+    def get_meta_description(self) -> str:
+        return self.search_description or self.summary
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        course = self.get_parent().specific
+        lessons = list(course.lessons())
+        position = next((i for i, lesson in enumerate(lessons) if lesson.pk == self.pk), 0)
+        context.update(
+            course=course,
+            lessons=lessons,
+            lesson_number=position + 1,
+            previous_lesson=lessons[position - 1] if position > 0 else None,
+            next_lesson=lessons[position + 1] if position + 1 < len(lessons) else None,
+        )
+        return context

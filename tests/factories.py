@@ -1,0 +1,95 @@
+"""Builders for the test suite: users and pages placed under their allowed parents."""
+
+import datetime
+
+import factory
+import wagtail_factories
+from django.contrib.auth import get_user_model
+from wagtail.models import Page, Site
+
+from coachhouse.models import ArticleIndexPage, ArticlePage, HomePage
+from course.models import CoursePage
+from lessons.models import LessonPage
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    email = factory.Sequence(lambda n: f"learner{n}@example.com")
+    first_name = "Sam"
+
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("email",)
+
+
+class HomePageFactory(wagtail_factories.PageFactory):
+    title = "Home"
+    hero_heading = "Find work that fits"
+    hero_text = "A coach who helps you get unstuck."
+
+    class Meta:
+        model = HomePage
+
+
+class CoursePageFactory(wagtail_factories.PageFactory):
+    title = "Land a job you love"
+    outcome = "A clear target, a network that knows it and a plan for the next month."
+    audience = "People who feel stuck in their careers."
+
+    class Meta:
+        model = CoursePage
+
+
+class LessonPageFactory(wagtail_factories.PageFactory):
+    title = factory.Sequence(lambda n: f"Lesson {n}")
+    summary = "What this lesson covers."
+    duration_minutes = 15
+    body = factory.LazyFunction(
+        lambda: [
+            {"type": "rich_text", "value": "<p>Start with what you want.</p>"},
+            {"type": "reflection", "value": {"prompt": "What do you want?", "guidance": ""}},
+            {"type": "checklist", "value": {"title": "To do", "items": ["Write it down"]}},
+        ]
+    )
+
+    class Meta:
+        model = LessonPage
+
+
+class ArticleIndexPageFactory(wagtail_factories.PageFactory):
+    title = "Articles"
+
+    class Meta:
+        model = ArticleIndexPage
+
+
+class ArticlePageFactory(wagtail_factories.PageFactory):
+    title = factory.Sequence(lambda n: f"Article {n}")
+    author = "Maya"
+    date = factory.LazyFunction(datetime.date.today)
+    summary = "Why conversations beat applications."
+    body = factory.LazyFunction(lambda: [{"type": "rich_text", "value": "<p>Talk to people.</p>"}])
+
+    class Meta:
+        model = ArticlePage
+
+
+def make_site_tree(*, lessons: int = 3):
+    """A home page as the default site's root, with a course of `lessons` lessons."""
+    root = Page.get_first_root_node()
+    home = HomePageFactory(parent=root)
+    Site.objects.update_or_create(
+        is_default_site=True,
+        defaults={
+            "root_page": home,
+            "hostname": "testserver",
+            "port": 80,
+            "site_name": "Coachhouse",
+        },
+    )
+    course = CoursePageFactory(parent=home)
+    lesson_pages = [
+        LessonPageFactory(parent=course, title=f"Lesson {n}", free_preview=(n == 1))
+        for n in range(1, lessons + 1)
+    ]
+    index = ArticleIndexPageFactory(parent=home)
+    return home, course, lesson_pages, index
