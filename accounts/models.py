@@ -40,6 +40,12 @@ class User(AbstractUser):
 
     username = None
     email = models.EmailField("email address", unique=True, max_length=254)
+    marketing_consent_at = models.DateTimeField(
+        "agreed to news by email at",
+        null=True,
+        blank=True,
+        help_text="When the person ticked the box to receive news by email; empty if they did not.",
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

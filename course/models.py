@@ -1,15 +1,20 @@
 """Courses: an overview page whose child pages are its lessons, in order."""
 
+import uuid
 from decimal import Decimal
 
 from django.apps import apps
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.functional import cached_property
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
+
+REFLECTION_MAX_LENGTH = 5000
 
 
 class CoursePage(Page):
@@ -125,3 +130,86 @@ class CoursePage(Page):
                 self.image.get_rendition("fill-1200x630").url
             )
         return data
+
+
+class Enrolment(models.Model):
+    """A learner taking a course, and where they came from."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments"
+    )
+    course = models.ForeignKey(CoursePage, on_delete=models.CASCADE, related_name="enrolments")
+    enrolled_at = models.DateTimeField(default=timezone.now, db_index=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    certificate_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, help_text="Public id of the certificate."
+    )
+    source_page = models.ForeignKey(
+        "wagtailcore.Page",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The article or page the learner came from.",
+    )
+    utm_source = models.CharField(max_length=100, blank=True)
+    utm_medium = models.CharField(max_length=100, blank=True)
+    utm_campaign = models.CharField(max_length=100, blank=True)
+    utm_term = models.CharField(max_length=100, blank=True)
+    utm_content = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course"], name="unique_enrolment"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.course}"
+
+
+class LessonProgress(models.Model):
+    """One learner's visits to, and completion of, one lesson."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_progress"
+    )
+    lesson = models.ForeignKey(
+        "lessons.LessonPage", on_delete=models.CASCADE, related_name="progress"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    last_visited_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "lesson progress"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lesson"], name="unique_lesson_progress"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} on {self.lesson}"
+
+
+class Reflection(models.Model):
+    """A learner's private answer to one reflection prompt in a lesson."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reflections"
+    )
+    lesson = models.ForeignKey(
+        "lessons.LessonPage", on_delete=models.CASCADE, related_name="reflections"
+    )
+    block_id = models.CharField(max_length=64, help_text="The reflection block's StreamField id.")
+    prompt = models.TextField(help_text="The question as it read when the learner answered.")
+    answer = models.TextField(max_length=REFLECTION_MAX_LENGTH)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "lesson", "block_id"], name="unique_reflection_answer"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} on {self.lesson}"

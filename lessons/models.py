@@ -7,6 +7,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from course import selectors, services
 from lessons.blocks import LessonStreamBlock
 
 
@@ -52,13 +53,30 @@ class LessonPage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         course = self.get_parent().specific
-        lessons = list(course.lessons())
+        lessons = course.lesson_list
         position = next((i for i, lesson in enumerate(lessons) if lesson.pk == self.pk), 0)
+        progress = selectors.course_progress(user=request.user, course=course, lessons=lessons)
+        is_open = selectors.lesson_is_open(
+            user=request.user,
+            lesson=self,
+            progress=progress,
+            preview=getattr(request, "is_preview", False),
+        )
+        if progress.enrolment:
+            services.lesson_visit(user=request.user, lesson=self)
         context.update(
             course=course,
             lessons=lessons,
             lesson_number=position + 1,
             previous_lesson=lessons[position - 1] if position > 0 else None,
             next_lesson=lessons[position + 1] if position + 1 < len(lessons) else None,
+            progress=progress,
+            is_open=is_open,
+            is_enrolled=progress.enrolment is not None,
+            reflections=(
+                selectors.lesson_reflections(user=request.user, lesson=self)
+                if progress.enrolment
+                else {}
+            ),
         )
         return context

@@ -9,6 +9,9 @@ from coachhouse.feeds import ArticleFeed
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
+    path("accounts/", include("allauth.urls")),
+    path("", include("accounts.urls")),
+    path("", include("course.urls")),
     path("documents/", include(wagtaildocs_urls)),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("feed/", ArticleFeed(), name="article-feed"),

@@ -3,6 +3,7 @@
 import json
 
 from django import template
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -20,7 +21,9 @@ def site_header(context):
     settings = SiteSettings.for_request(request)
     return {
         "request": request,
+        "user": request.user,
         "settings": settings,
+        "dashboard_url": reverse("accounts:dashboard"),
         "links": [link_target(block.value) for block in settings.header_links],
         "current_path": request.path,
     }

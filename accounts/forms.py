@@ -1,0 +1,23 @@
+from django import forms
+
+
+class MarketingConsentForm(forms.Form):
+    marketing = forms.BooleanField(
+        required=False,
+        label="Send me occasional news and new articles by email",
+        help_text="Separate from course emails. You can change your mind at any time.",
+    )
+
+
+class DeleteAccountForm(forms.Form):
+    confirm = forms.CharField(
+        label="Type DELETE to confirm",
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def clean_confirm(self):
+        value = self.cleaned_data["confirm"].strip()
+        if value.upper() != "DELETE":
+            raise forms.ValidationError("Type the word DELETE to confirm.")
+        return value

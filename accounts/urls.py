@@ -1,0 +1,12 @@
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("my/", views.dashboard, name="dashboard"),
+    path("account/", views.account, name="account"),
+    path("account/export/", views.export, name="export"),
+    path("account/delete/", views.delete, name="delete"),
+]

@@ -1,0 +1,64 @@
+"""The learner's own pages: the dashboard, account settings, data export and deletion."""
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from accounts import services
+from accounts.forms import DeleteAccountForm, MarketingConsentForm
+
+
+@never_cache
+@login_required
+def dashboard(request):
+    """My courses: progress in each, and a button to continue where the learner left off."""
+    return render(request, "accounts/dashboard.html")
+
+
+@never_cache
+@login_required
+def account(request):
+    """Email, password, email preferences, and the way to take or delete one's data."""
+    user = request.user
+    form = MarketingConsentForm(
+        request.POST or None, initial={"marketing": user.marketing_consent_at is not None}
+    )
+    if request.method == "POST" and form.is_valid():
+        services.user_set_marketing_consent(user=user, consent=form.cleaned_data["marketing"])
+        messages.success(request, "Your email preferences are saved.")
+        return redirect("accounts:account")
+    return render(
+        request,
+        "accounts/account.html",
+        {"form": form, "has_password": user.has_usable_password()},
+    )
+
+
+@never_cache
+@login_required
+def export(request):
+    """Download everything stored about the learner, as JSON."""
+    response = HttpResponse(
+        services.user_export_json(user=request.user), content_type="application/json"
+    )
+    filename = f"coachhouse-data-{timezone.localdate():%Y-%m-%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@never_cache
+@login_required
+def delete(request):
+    """Delete the account after the learner confirms; progress and notes go with it."""
+    form = DeleteAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        logout(request)
+        services.user_delete(user=user)
+        messages.success(request, "Your account and everything in it has been deleted.")
+        return redirect("/")
+    return render(request, "accounts/delete.html", {"form": form})

@@ -1,0 +1,124 @@
+"""Changes to enrolments and progress. Views, admin actions and tasks all come through here."""
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from wagtail.models import Page
+
+from course import emails
+from course.models import CoursePage, Enrolment, LessonProgress, Reflection
+
+UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+
+
+class NotEnrolled(Exception):
+    """The learner is not enrolled in the course this lesson belongs to."""
+
+
+@dataclass(frozen=True)
+class EnrolmentSource:
+    """Where a learner came from: a page on this site, and the campaign's UTM tags."""
+
+    page: Page | None = None
+    utm: dict[str, str] | None = None
+
+
+def enrolment_create(*, user, course: CoursePage, source: EnrolmentSource | None = None):
+    """Enrol the learner; enrolling again is a no-op. Returns (enrolment, created)."""
+    source = source or EnrolmentSource()
+    utm = {key: value[:100] for key, value in (source.utm or {}).items() if key in UTM_FIELDS}
+    try:
+        with transaction.atomic():
+            enrolment, created = Enrolment.objects.get_or_create(
+                user=user, course=course, defaults={"source_page": source.page, **utm}
+            )
+    except IntegrityError:
+        # A concurrent request created it between our read and our insert.
+        return Enrolment.objects.get(user=user, course=course), False
+    if created:
+        transaction.on_commit(lambda: emails.send_welcome(enrolment))
+    return enrolment, created
+
+
+def lesson_visit(*, user, lesson) -> None:
+    """Note that the learner opened the lesson, for "continue where you left off"."""
+    now = timezone.now()
+    updated = LessonProgress.objects.filter(user=user, lesson=lesson).update(last_visited_at=now)
+    if not updated:
+        _progress_get_or_create(user=user, lesson=lesson, last_visited_at=now)
+
+
+def lesson_complete(*, user, lesson) -> LessonProgress:
+    """Mark the lesson complete; completing twice keeps the first time. May complete the course."""
+    enrolment = _enrolment_for(user=user, lesson=lesson)
+    now = timezone.now()
+    with transaction.atomic():
+        progress = _progress_get_or_create(user=user, lesson=lesson, last_visited_at=now)
+        LessonProgress.objects.filter(pk=progress.pk, completed_at__isnull=True).update(
+            completed_at=now, last_visited_at=now
+        )
+        progress.refresh_from_db()
+        _course_completion_update(enrolment)
+    return progress
+
+
+def lesson_uncomplete(*, user, lesson) -> None:
+    """Take back a lesson's completion. A course once completed keeps its completion date."""
+    _enrolment_for(user=user, lesson=lesson)
+    LessonProgress.objects.filter(user=user, lesson=lesson).update(completed_at=None)
+
+
+def reflection_save(*, user, lesson, block_id: str, prompt: str, answer: str) -> Reflection:
+    """Save the learner's private answer to a reflection prompt (one per prompt)."""
+    _enrolment_for(user=user, lesson=lesson)
+    try:
+        with transaction.atomic():
+            reflection, _ = Reflection.objects.update_or_create(
+                user=user,
+                lesson=lesson,
+                block_id=block_id,
+                defaults={"prompt": prompt, "answer": answer},
+            )
+    except IntegrityError:
+        Reflection.objects.filter(user=user, lesson=lesson, block_id=block_id).update(
+            prompt=prompt, answer=answer, updated_at=timezone.now()
+        )
+        reflection = Reflection.objects.get(user=user, lesson=lesson, block_id=block_id)
+    return reflection
+
+
+def _enrolment_for(*, user, lesson) -> Enrolment:
+    enrolment = Enrolment.objects.filter(user=user, course_id=lesson.get_parent().pk).first()
+    if enrolment is None:
+        raise NotEnrolled(lesson)
+    return enrolment
+
+
+def _progress_get_or_create(*, user, lesson, last_visited_at) -> LessonProgress:
+    try:
+        with transaction.atomic():
+            progress, _ = LessonProgress.objects.get_or_create(
+                user=user, lesson=lesson, defaults={"last_visited_at": last_visited_at}
+            )
+    except IntegrityError:
+        progress = LessonProgress.objects.get(user=user, lesson=lesson)
+    return progress
+
+
+def _course_completion_update(enrolment: Enrolment) -> None:
+    """Mark the course complete once every published lesson is; send the email once."""
+    course = enrolment.course
+    lesson_ids = set(course.lessons().values_list("pk", flat=True))
+    done = set(
+        LessonProgress.objects.filter(
+            user_id=enrolment.user_id, lesson_id__in=lesson_ids, completed_at__isnull=False
+        ).values_list("lesson_id", flat=True)
+    )
+    if not lesson_ids or done != lesson_ids:
+        return
+    newly_completed = Enrolment.objects.filter(pk=enrolment.pk, completed_at__isnull=True).update(
+        completed_at=timezone.now()
+    )
+    if newly_completed:
+        transaction.on_commit(lambda: emails.send_completion(enrolment))

@@ -1,0 +1,193 @@
+"""Learner actions on courses: start, complete lessons, reflections, completion, certificate."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from course import selectors, services
+from course.attribution import source_from_request, source_to_params
+from course.forms import CertificateNameForm, ReflectionForm
+from course.models import CoursePage, Enrolment
+from lessons.models import LessonPage
+
+INTENT_KEY = "course_intent"
+
+
+@never_cache
+def start(request, course_id: int):
+    """The one door into a course: sign-up for new readers, one click for signed-in ones."""
+    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(request.path)
+        return _enrol_and_go(request, course, source_from_request(request, request.POST))
+
+    if request.user.is_authenticated:
+        progress = selectors.course_progress(user=request.user, course=course)
+        if progress.enrolment:
+            return redirect(progress.resume_lesson.url if progress.resume_lesson else course.url)
+        intent = request.session.get(INTENT_KEY) or {}
+        if intent.get("course") == course.pk:
+            # They asked to start this course before signing up; the email round trip is done.
+            return _enrol_and_go(request, course, source_from_request(request, intent))
+
+    source = source_from_request(request, request.GET)
+    if not request.user.is_authenticated:
+        request.session[INTENT_KEY] = {"course": course.pk, **source_to_params(source)}
+    next_url = request.path
+    return render(
+        request,
+        "course/start.html",
+        {
+            "course": course,
+            "source_params": source_to_params(source),
+            "signup_url": reverse("account_signup") + "?" + urlencode({"next": next_url}),
+            "login_url": reverse("account_login") + "?" + urlencode({"next": next_url}),
+        },
+    )
+
+
+def _enrol_and_go(request, course, source):
+    request.session.pop(INTENT_KEY, None)
+    _, created = services.enrolment_create(user=request.user, course=course, source=source)
+    first = course.lessons().first()
+    if created:
+        messages.success(request, f"You're in! Welcome to “{course.title}”.")
+    return redirect(first.url if first else course.url)
+
+
+def _lesson_for_learner(lesson_id: int) -> LessonPage:
+    return get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+@require_POST
+@login_required
+def lesson_progress(request, lesson_id: int):
+    """Mark a lesson complete, or not; answers JSON to scripts and redirects everyone else."""
+    lesson = _lesson_for_learner(lesson_id)
+    completing = request.POST.get("action", "complete") != "uncomplete"
+    try:
+        if completing:
+            services.lesson_complete(user=request.user, lesson=lesson)
+        else:
+            services.lesson_uncomplete(user=request.user, lesson=lesson)
+    except services.NotEnrolled:
+        return _not_enrolled(request, lesson)
+    course = lesson.get_parent().specific
+    progress = selectors.course_progress(user=request.user, course=course)
+    if _wants_json(request):
+        return JsonResponse(_progress_payload(progress, lesson))
+    if completing and progress.is_complete:
+        return redirect("course:completed", course_id=course.pk)
+    if completing:
+        messages.success(request, "Lesson complete. Nicely done.")
+    return HttpResponseRedirect(lesson.url + "#lesson-progress")
+
+
+def _progress_payload(progress, lesson) -> dict:
+    next_lesson = progress.resume_lesson if not progress.is_complete else None
+    return {
+        "completed": progress.is_done(lesson),
+        "completed_count": progress.completed_count,
+        "total": progress.total,
+        "percent": progress.percent,
+        "summary": f"{progress.completed_count} of {progress.total} lessons, {progress.percent}%",
+        "course_complete": progress.is_complete,
+        "completion_url": reverse("course:completed", args=[progress.course.pk]),
+        "next_url": next_lesson.url if next_lesson else None,
+        "next_title": next_lesson.title if next_lesson else None,
+    }
+
+
+def _not_enrolled(request, lesson):
+    message = "Start the course first to save your progress."
+    if _wants_json(request):
+        return JsonResponse({"error": message}, status=403)
+    messages.error(request, message)
+    return redirect(lesson.url)
+
+
+@require_POST
+@login_required
+def reflection(request, lesson_id: int, block_id: str):
+    """Save the learner's private answer to one reflection prompt."""
+    lesson = _lesson_for_learner(lesson_id)
+    block = next(
+        (b for b in lesson.body if b.block_type == "reflection" and b.id == block_id), None
+    )
+    if block is None:
+        raise Http404("No such reflection prompt in this lesson.")
+    form = ReflectionForm(request.POST)
+    if not form.is_valid():
+        error = " ".join(form.errors["answer"])
+        if _wants_json(request):
+            return JsonResponse({"error": error}, status=400)
+        messages.error(request, f"Your answer was not saved: {error}")
+        return redirect(f"{lesson.url}#reflection-{block_id}")
+    try:
+        services.reflection_save(
+            user=request.user,
+            lesson=lesson,
+            block_id=block_id,
+            prompt=block.value["prompt"],
+            answer=form.cleaned_data["answer"],
+        )
+    except services.NotEnrolled:
+        return _not_enrolled(request, lesson)
+    if _wants_json(request):
+        return JsonResponse({"saved": True})
+    messages.success(request, "Your answer is saved. Only you can see it.")
+    return redirect(f"{lesson.url}#reflection-{block_id}")
+
+
+@never_cache
+@login_required
+def completed(request, course_id: int):
+    """The finish line: congratulations, the certificate and what comes next."""
+    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    progress = selectors.course_progress(user=request.user, course=course)
+    if not progress.enrolment:
+        return redirect("course:start", course_id=course.pk)
+    if not progress.enrolment.completed_at:
+        messages.info(request, "Finish every lesson to get your certificate.")
+        lesson = progress.resume_lesson
+        return redirect(lesson.url if lesson else course.url)
+    form = CertificateNameForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your certificate shows your name now.")
+        return redirect("course:completed", course_id=course.pk)
+    return render(
+        request,
+        "course/completed.html",
+        {"course": course, "enrolment": progress.enrolment, "progress": progress, "form": form},
+    )
+
+
+def certificate(request, certificate_id):
+    """A public, printable certificate; its address is how an employer verifies it."""
+    enrolment = get_object_or_404(
+        Enrolment.objects.select_related("user", "course").filter(completed_at__isnull=False),
+        certificate_id=certificate_id,
+    )
+    return render(request, "course/certificate.html", {"enrolment": enrolment})
+
+
+@never_cache
+@login_required
+def notes(request):
+    """Everything the learner wrote in reflection prompts, lesson by lesson."""
+    return render(
+        request,
+        "course/notes.html",
+        {"reflections": selectors.learner_reflections(user=request.user)},
+    )

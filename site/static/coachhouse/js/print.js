@@ -1,0 +1,4 @@
+// The certificate's "Print or save as PDF" button.
+document.querySelectorAll("[data-print]").forEach(function (button) {
+  button.addEventListener("click", function () { window.print(); });
+});
