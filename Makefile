@@ -28,9 +28,9 @@ run: $(STAMP)
 	@echo ""
 	@echo "  Coachhouse is running:  http://127.0.0.1:$(PORT)/"
 	@echo "  Wagtail admin:          http://127.0.0.1:$(PORT)/admin/  (sign in with the editor account above)"
-	@echo "  Emails, such as sign-in codes, are printed below in this terminal."
+	@echo "  Emails, such as sign-in codes and wait-list links, are printed below in this terminal."
 	@echo ""
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	BASE_URL=http://127.0.0.1:$(PORT) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

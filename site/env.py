@@ -27,7 +27,7 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
 
 
 EMAIL_SCHEMES = {
-    "console": "django.core.mail.backends.console.EmailBackend",
+    "console": "coachhouse.console_email.EmailBackend",
     "file": "django.core.mail.backends.filebased.EmailBackend",
     "locmem": "django.core.mail.backends.locmem.EmailBackend",
     "smtp": "django.core.mail.backends.smtp.EmailBackend",

@@ -50,7 +50,7 @@ class HomePage(SeoMixin, Page):
     ]
 
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["coachhouse.ArticleIndexPage", "course.CoursePage"]
+    subpage_types = ["coachhouse.ArticleIndexPage", "course.CoursePage", "coaching.WaitListPage"]
     max_count = 1
 
     class Meta:
@@ -153,9 +153,18 @@ class SiteSettings(BaseSiteSetting):
     header_links = StreamField([("link", LinkBlock())], blank=True)
     footer_text = models.TextField(max_length=500, blank=True)
     footer_links = StreamField([("link", LinkBlock())], blank=True)
+    coaching_page = models.ForeignKey(
+        "coaching.WaitListPage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Where course graduates are invited to join the coaching wait list.",
+    )
 
     panels = [
         FieldPanel("tagline"),
+        FieldPanel("coaching_page"),
         FieldPanel("header_links"),
         FieldPanel("footer_text"),
         FieldPanel("footer_links"),

@@ -1241,3 +1241,28 @@ COURSE = {
         },
     ],
 }
+
+# (name, sessions, price in pence, description)
+PACKAGES = [
+    (
+        "Clarity session",
+        1,
+        15000,
+        "One 75-minute session to untangle what you want next, with a written summary and "
+        "three concrete next steps afterwards.",
+    ),
+    (
+        "Job search sprint",
+        4,
+        52000,
+        "Four weekly sessions to sharpen your story, build your target list and rehearse the "
+        "conversations that open doors. Email support between sessions.",
+    ),
+    (
+        "Career change programme",
+        8,
+        98000,
+        "Eight sessions over three months for a full change of direction: from values and "
+        "strengths to offers and negotiation, at your pace.",
+    ),
+]

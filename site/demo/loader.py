@@ -17,6 +17,7 @@ from wagtail.models import Page, Site
 
 from coachhouse.demo import artwork, content
 from coachhouse.models import ArticleIndexPage, ArticlePage, HomePage, SiteSettings
+from coaching.models import CoachingPackage, WaitListPage
 from course.models import CoursePage
 from lessons.models import LessonPage
 
@@ -51,7 +52,9 @@ def load_demo(*, editor_password: str | None = None) -> DemoReport:
         index = _article_index(home, report)
         for article in content.ARTICLES:
             _article(index, course, article, report)
-        _site_settings(home, index, course, report)
+        waitlist = _waitlist_page(home, report)
+        _packages(report)
+        _site_settings(home, index, course, waitlist, report)
         report.editor_password = _editor(editor_password, report)
     return report
 
@@ -172,17 +175,58 @@ def _article(index: ArticleIndexPage, course: CoursePage, data: dict, report: De
     report.created.append(f"article “{article.title}”")
 
 
+def _waitlist_page(home: HomePage, report: DemoReport) -> WaitListPage:
+    page = WaitListPage.objects.first()
+    if page:
+        return page
+    page = WaitListPage(
+        title="1:1 coaching",
+        slug="coaching",
+        intro=(
+            "<p>The course gives you a plan. Coaching gives you someone in your corner while "
+            "you carry it out: we work on your story, rehearse the conversations that matter "
+            "and keep you moving when the search gets long.</p>"
+            "<p>I work with a small number of people at a time, so I keep a wait list. Join it "
+            "below and I’ll invite you, in order, as soon as a place opens.</p>"
+        ),
+    )
+    home.add_child(instance=page)
+    page.save_revision().publish()
+    report.created.append("wait-list page")
+    return page
+
+
+def _packages(report: DemoReport) -> None:
+    if CoachingPackage.objects.exists():
+        return
+    for order, (name, sessions, price, description) in enumerate(content.PACKAGES):
+        CoachingPackage.objects.create(
+            name=name,
+            sessions=sessions,
+            price_minor=price,
+            description=description,
+            sort_order=order,
+        )
+    report.created.append(f"{len(content.PACKAGES)} coaching packages")
+
+
 def _site_settings(
-    home: HomePage, index: ArticleIndexPage, course: CoursePage, report: DemoReport
+    home: HomePage,
+    index: ArticleIndexPage,
+    course: CoursePage,
+    waitlist: WaitListPage,
+    report: DemoReport,
 ) -> None:
     site = Site.objects.get(root_page=home)
     settings = SiteSettings.for_site(site)
     if settings.header_links:
         return
+    settings.coaching_page = waitlist
     settings.tagline = "Career coaching for people ready to love their work."
     settings.header_links = [
         {"type": "link", "value": {"label": "Articles", "page": index.pk, "url": ""}},
         {"type": "link", "value": {"label": "Free course", "page": course.pk, "url": ""}},
+        {"type": "link", "value": {"label": "Coaching", "page": waitlist.pk, "url": ""}},
     ]
     settings.footer_text = (
         f"{content.AUTHOR} is a career coach. Her free course and articles help people find "

@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "accounts",
     "course",
     "lessons",
+    "coaching",
     "allauth",
     "allauth.account",
     "wagtail.contrib.forms",
@@ -163,6 +164,8 @@ WAGTAILADMIN_BASE_URL = env_str("BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "pptx", "odt", "txt", "csv"]
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
+# The admin would otherwise ask wagtail.org for news on every load; this site may be offline.
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 LOGGING = {
     "version": 1,

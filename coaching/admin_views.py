@@ -1,0 +1,150 @@
+"""The coach's wait-list tools in the Wagtail admin: inspect, change status, invite the next N."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.views.decorators.http import require_POST
+from django.views.generic import FormView
+from wagtail.admin.ui.components import Component
+from wagtail.admin.views.generic import IndexView, InspectView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.widgets import HeaderButton
+
+from coaching import selectors, services
+from coaching.models import WaitListEntry
+from course.models import Reflection
+
+Status = WaitListEntry.Status
+
+# What the coach may do from each status, with the service that does it.
+ACTIONS = {
+    Status.INVITED: ("Invite now", services.waitlist_invite),
+    Status.BOOKED: ("Mark booked", services.waitlist_mark_booked),
+    Status.DECLINED: ("Mark declined", services.waitlist_decline),
+    Status.WITHDRAWN: ("Remove from the list", services.waitlist_withdraw),
+    Status.WAITING: ("Put back on the list (at the end)", services.waitlist_rejoin),
+}
+
+
+def _require(request, permission_policy, action: str) -> None:
+    if not permission_policy.user_has_permission(request.user, action):
+        raise PermissionDenied
+
+
+class WaitListIndexView(IndexView):
+    @cached_property
+    def header_buttons(self):
+        return [
+            HeaderButton(
+                "Invite the next people",
+                url=reverse("coaching_waitlist:invite"),
+                icon_name="mail",
+            )
+        ]
+
+
+class WaitListInspectView(InspectView):
+    template_name = "coaching/admin/entry_inspect.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        entry = self.object
+        context.update(
+            position=selectors.entry_position(entry),
+            events=entry.events.select_related("actor"),
+            actions=[
+                (status, label)
+                for status, (label, _) in ACTIONS.items()
+                if status in services.TRANSITIONS[entry.status]
+                and not (status == Status.WAITING and entry.status == Status.INVITED)
+            ],
+            status_url=reverse("coaching_waitlist:status", args=[entry.pk]),
+            reflections=(
+                Reflection.objects.filter(user_id=entry.user_id)
+                .select_related("lesson")
+                .order_by("lesson__path")
+                if entry.share_reflections and entry.user_id
+                else []
+            ),
+        )
+        return context
+
+
+def change_status_view(permission_policy):
+    @require_POST
+    def view(request, pk):
+        _require(request, permission_policy, "change")
+        entry = get_object_or_404(WaitListEntry, pk=pk)
+        target = request.POST.get("to", "")
+        if target not in ACTIONS:
+            messages.error(request, "Choose one of the actions offered.")
+        else:
+            label, service = ACTIONS[target]
+            try:
+                service(entry=entry, actor=request.user)
+            except services.TransitionNotAllowed as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, f"{entry.name}: {label.lower()}, done.")
+        return redirect("coaching_waitlist:inspect", pk)
+
+    return view
+
+
+class InviteForm(forms.Form):
+    count = forms.IntegerField(
+        label="How many people?",
+        min_value=1,
+        max_value=50,
+        initial=1,
+        help_text="The first people in the queue, in position order, each get an invitation email.",
+    )
+
+
+class InviteNextView(WagtailAdminTemplateMixin, FormView):
+    template_name = "coaching/admin/invite_next.html"
+    form_class = InviteForm
+    page_title = "Invite from the wait list"
+    header_icon = "mail"
+    permission_policy = None
+
+    def dispatch(self, request, *args, **kwargs):
+        _require(request, self.permission_policy, "change")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["queue"] = list(selectors.waiting_queue()[:10])
+        context["waiting_count"] = selectors.waiting_queue().count()
+        context["index_url"] = reverse("coaching_waitlist:index")
+        return context
+
+    def form_valid(self, form):
+        invited = services.waitlist_invite_next(
+            count=form.cleaned_data["count"], actor=self.request.user
+        )
+        if invited:
+            names = ", ".join(entry.name for entry in invited)
+            messages.success(self.request, f"Invited {len(invited)}: {names}.")
+        else:
+            messages.warning(self.request, "Nobody was invited: nobody is waiting right now.")
+        return redirect("coaching_waitlist:index")
+
+
+class WaitListPanel(Component):
+    """The admin home page's summary of the wait list."""
+
+    name = "coaching_waitlist"
+    order = 110
+    template_name = "coaching/admin/home_panel.html"
+
+    def get_context_data(self, parent_context):
+        counts = selectors.status_counts()
+        return {
+            "counts": [(Status(value).label, value, n) for value, n in counts.items()],
+            "index_url": reverse("coaching_waitlist:index"),
+            "invite_url": reverse("coaching_waitlist:invite"),
+        }

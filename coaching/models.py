@@ -1,0 +1,205 @@
+"""The coaching wait list: the page people join from, their entries, and its settings."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+
+from accounts.models import normalise_email
+
+NAME_MAX_LENGTH = 120
+GOALS_MAX_LENGTH = 1000
+
+
+class WaitListPage(Page):
+    """The public page with the wait-list form; editors write the words around it."""
+
+    intro = RichTextField(features=["bold", "italic", "ol", "ul", "link"])
+    form_heading = models.CharField(max_length=120, default="Join the wait list")
+    privacy_note = models.TextField(
+        max_length=400,
+        blank=True,
+        default="I only use your details to manage the wait list. You can leave at any time.",
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        FieldPanel("form_heading"),
+        FieldPanel("privacy_note"),
+    ]
+
+    parent_page_types = ["coachhouse.HomePage"]
+    subpage_types = []
+    max_count = 1
+
+    class Meta:
+        verbose_name = "coaching wait list page"
+
+    def get_meta_description(self) -> str:
+        return self.search_description or "Join the wait list for 1:1 career coaching."
+
+    def serve(self, request, *args, **kwargs):
+        from coaching.views import waitlist_page_serve
+
+        return waitlist_page_serve(self, request, *args, **kwargs)
+
+
+@register_setting(icon="group")
+class CoachingSettings(BaseGenericSetting):
+    """How the wait list orders people and how long invitations last."""
+
+    class ExpiredInvitationPolicy(models.TextChoices):
+        REQUEUE = "requeue", "Put the person back in their place on the list"
+        MOVE_ON = "move_on", "Mark the invitation expired and invite the next person"
+
+    prioritise_course_graduates = models.BooleanField(
+        "priority for course graduates",
+        default=False,
+        help_text="People who completed a free course go ahead of those who did not.",
+    )
+    invitation_valid_days = models.PositiveSmallIntegerField(
+        default=7, validators=[MinValueValidator(1), MaxValueValidator(60)]
+    )
+    expired_invitation_policy = models.CharField(
+        max_length=20,
+        choices=ExpiredInvitationPolicy.choices,
+        default=ExpiredInvitationPolicy.REQUEUE,
+    )
+
+    panels = [
+        FieldPanel("prioritise_course_graduates"),
+        MultiFieldPanel(
+            [FieldPanel("invitation_valid_days"), FieldPanel("expired_invitation_policy")],
+            heading="Invitations",
+        ),
+    ]
+
+    class Meta:
+        verbose_name = "coaching wait list"
+
+
+class WaitListEntry(models.Model):
+    """One person on the wait list, from joining to booking."""
+
+    class Status(models.TextChoices):
+        UNCONFIRMED = "unconfirmed", "Unconfirmed"
+        WAITING = "waiting", "Waiting"
+        INVITED = "invited", "Invited"
+        BOOKED = "booked", "Booked"
+        DECLINED = "declined", "Declined"
+        EXPIRED = "expired", "Expired"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    class Stage(models.TextChoices):
+        EXPLORING = "exploring", "Exploring what I want next"
+        APPLYING = "applying", "Actively applying"
+        INTERVIEWING = "interviewing", "Interviewing"
+        EMPLOYED = "employed", "Employed, ready to move"
+        RETURNING = "returning", "Returning to work after a break"
+
+    name = models.CharField(max_length=NAME_MAX_LENGTH)
+    email = models.EmailField(unique=True, help_text="Stored trimmed and lower-case.")
+    job_search_stage = models.CharField(
+        "where they are in their job search", max_length=20, choices=Stage.choices
+    )
+    goals = models.TextField("what they want from coaching", max_length=GOALS_MAX_LENGTH)
+    share_reflections = models.BooleanField("shares course reflections", default=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="waitlist_entries",
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.UNCONFIRMED, db_index=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    invited_at = models.DateTimeField(null=True, blank=True)
+    invitation_expires_at = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "wait-list entry"
+        verbose_name_plural = "wait list"
+        ordering = ["confirmed_at", "pk"]
+
+    def __str__(self):
+        return f"{self.name} <{self.email}>"
+
+    def save(self, *args, **kwargs):
+        self.email = normalise_email(self.email)
+        super().save(*args, **kwargs)
+
+
+class WaitListEvent(models.Model):
+    """A status change of an entry: when, from what, to what, and who made it."""
+
+    entry = models.ForeignKey(WaitListEntry, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.entry}: {self.from_status or 'new'} → {self.to_status}"
+
+
+class CoachingPackage(models.Model):
+    """A coaching package people can buy once invited; prices go to Stripe as they are here."""
+
+    class Currency(models.TextChoices):
+        GBP = "gbp", "£ GBP"
+        EUR = "eur", "€ EUR"
+        USD = "usd", "$ USD"
+
+    name = models.CharField(max_length=80)
+    description = models.TextField(max_length=600)
+    sessions = models.PositiveSmallIntegerField(
+        "number of sessions", validators=[MinValueValidator(1), MaxValueValidator(50)]
+    )
+    price_minor = models.PositiveIntegerField(
+        "price in pence or cents",
+        validators=[MinValueValidator(100), MaxValueValidator(10_000_000)],
+        help_text="For £450.00 enter 45000.",
+    )
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.GBP)
+    active = models.BooleanField(default=True, help_text="Only active packages are offered.")
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("description"),
+        FieldPanel("sessions"),
+        FieldPanel("price_minor"),
+        FieldPanel("currency"),
+        FieldPanel("active"),
+        FieldPanel("sort_order"),
+    ]
+
+    class Meta:
+        ordering = ["sort_order", "price_minor", "pk"]
+
+    def __str__(self):
+        return f"{self.name} ({self.price_display})"
+
+    @property
+    def price_display(self) -> str:
+        symbol = {"gbp": "£", "eur": "€", "usd": "$"}[self.currency]
+        return f"{symbol}{self.price_minor / 100:,.2f}"

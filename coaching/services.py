@@ -1,0 +1,253 @@
+"""Changes to the wait list. Every status change goes through `_transition`."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import normalise_email
+from coaching import emails
+from coaching.models import WaitListEntry, WaitListEvent
+from coaching.selectors import coaching_settings, waiting_queue
+
+Status = WaitListEntry.Status
+
+UNCONFIRMED_LIFETIME = datetime.timedelta(days=7)
+
+# Which statuses an entry may move to from each status.
+TRANSITIONS: dict[str, set[str]] = {
+    Status.UNCONFIRMED: {Status.WAITING, Status.WITHDRAWN},
+    Status.WAITING: {Status.INVITED, Status.WITHDRAWN},
+    Status.INVITED: {
+        Status.BOOKED,
+        Status.DECLINED,
+        Status.EXPIRED,
+        Status.WAITING,
+        Status.WITHDRAWN,
+    },
+    Status.BOOKED: set(),
+    Status.DECLINED: {Status.WAITING},
+    Status.EXPIRED: {Status.WAITING},
+    Status.WITHDRAWN: {Status.WAITING},
+}
+
+
+class TransitionNotAllowed(Exception):
+    """The entry cannot move from its status to the one asked for."""
+
+    def __init__(self, entry: WaitListEntry, to_status: str):
+        self.entry, self.to_status = entry, to_status
+        current = Status(entry.status).label.lower()
+        wanted = Status(to_status).label.lower()
+        super().__init__(f"{entry.name} is {current}, so they can't be marked {wanted}.")
+
+
+@dataclass(frozen=True)
+class JoinDetails:
+    name: str
+    email: str
+    job_search_stage: str
+    goals: str
+    share_reflections: bool = False
+
+
+def waitlist_join(*, details: JoinDetails, user=None) -> tuple[WaitListEntry, bool]:
+    """Add a person (unconfirmed) and email their confirmation link.
+
+    Joining again with a known address creates nothing and reveals nothing to the form:
+    the person already on the list is emailed their status link instead.
+    """
+    email = normalise_email(details.email)
+    fields = {
+        "name": details.name,
+        "job_search_stage": details.job_search_stage,
+        "goals": details.goals,
+        "share_reflections": details.share_reflections and user is not None,
+        "user": user if user is not None and normalise_email(user.email) == email else None,
+    }
+    try:
+        with transaction.atomic():
+            entry, created = WaitListEntry.objects.get_or_create(email=email, defaults=fields)
+            if created:
+                _log(entry, "", Status.UNCONFIRMED, note="joined")
+    except IntegrityError:
+        # The same address joined in a concurrent request: one entry, as the constraint says.
+        entry, created = WaitListEntry.objects.get(email=email), False
+    if created:
+        transaction.on_commit(lambda: emails.send_confirmation(entry))
+    else:
+        transaction.on_commit(lambda: emails.send_already_on_list(entry))
+    return entry, created
+
+
+def waitlist_confirm(*, entry: WaitListEntry) -> WaitListEntry:
+    """Double opt-in: the person pressed "Confirm my place". Confirming twice is a no-op."""
+    with transaction.atomic():
+        entry = WaitListEntry.objects.select_for_update().get(pk=entry.pk)
+        if entry.status != Status.UNCONFIRMED:
+            return entry
+        now = timezone.now()
+        _transition(entry, Status.WAITING, note="confirmed by email", at=now, confirmed_at=now)
+    transaction.on_commit(lambda: emails.send_confirmed(entry))
+    return entry
+
+
+def waitlist_update(
+    *, entry: WaitListEntry, name: str, job_search_stage: str, goals: str, share_reflections: bool
+) -> WaitListEntry:
+    """The person changes their answers from their status page."""
+    entry.name, entry.job_search_stage, entry.goals = name, job_search_stage, goals
+    entry.share_reflections = share_reflections and entry.user_id is not None
+    entry.save(update_fields=["name", "job_search_stage", "goals", "share_reflections"])
+    return entry
+
+
+def waitlist_withdraw(*, entry: WaitListEntry, actor=None) -> WaitListEntry:
+    """The person leaves the list (or the coach removes them)."""
+    with transaction.atomic():
+        entry = WaitListEntry.objects.select_for_update().get(pk=entry.pk)
+        if entry.status == Status.WITHDRAWN:
+            return entry
+        _transition(entry, Status.WITHDRAWN, actor=actor)
+    return entry
+
+
+def waitlist_rejoin(*, entry: WaitListEntry, actor=None) -> WaitListEntry:
+    """Back on the list after leaving, declining or letting an invitation expire: at the end."""
+    with transaction.atomic():
+        entry = WaitListEntry.objects.select_for_update().get(pk=entry.pk)
+        now = timezone.now()
+        _transition(entry, Status.WAITING, actor=actor, note="rejoined", at=now, confirmed_at=now)
+    return entry
+
+
+def waitlist_invite_next(*, count: int, actor=None) -> list[WaitListEntry]:
+    """Invite the first `count` waiting people, in position order.
+
+    The rows are locked, and each is moved only if it is still waiting, so two coaches
+    clicking at once invite `count` people between them, never twice as many.
+    """
+    invited = []
+    with transaction.atomic():
+        candidates = list(waiting_queue().select_for_update()[: max(0, count)])
+        for entry in candidates:
+            if _invite(entry, actor=actor):
+                invited.append(entry)
+    return invited
+
+
+def waitlist_invite(*, entry: WaitListEntry, actor=None) -> WaitListEntry:
+    """Invite one waiting person, whatever their position."""
+    with transaction.atomic():
+        entry = WaitListEntry.objects.select_for_update().get(pk=entry.pk)
+        if not _invite(entry, actor=actor):
+            raise TransitionNotAllowed(entry, Status.INVITED)
+    return entry
+
+
+def waitlist_decline(*, entry: WaitListEntry, actor=None) -> WaitListEntry:
+    """The invited person says no thanks for now."""
+    with transaction.atomic():
+        entry = WaitListEntry.objects.select_for_update().get(pk=entry.pk)
+        _transition(entry, Status.DECLINED, actor=actor)
+    return entry
+
+
+def waitlist_mark_booked(*, entry: WaitListEntry, actor=None, note: str = "") -> WaitListEntry:
+    """The person is booked: by a confirmed payment, or by hand in the admin."""
+    with transaction.atomic():
+        entry = WaitListEntry.objects.select_for_update().get(pk=entry.pk)
+        if entry.status == Status.BOOKED:
+            return entry
+        _transition(entry, Status.BOOKED, actor=actor, note=note)
+    return entry
+
+
+def waitlist_expire(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Remove unconfirmed entries older than 7 days and settle expired invitations.
+
+    Expired invitations go back to the list or make way for the next person, as the coach
+    chose in the settings. Safe to run as often as you like.
+    """
+    now = now or timezone.now()
+    removed, _ = WaitListEntry.objects.filter(
+        status=Status.UNCONFIRMED, created_at__lt=now - UNCONFIRMED_LIFETIME
+    ).delete()
+    requeue = coaching_settings().expired_invitation_policy == "requeue"
+    settled = 0
+    with transaction.atomic():
+        stale = WaitListEntry.objects.select_for_update().filter(
+            status=Status.INVITED, invitation_expires_at__lt=now
+        )
+        for entry in stale:
+            if requeue:
+                _transition(entry, Status.WAITING, note="invitation expired; back in place", at=now)
+            else:
+                _transition(entry, Status.EXPIRED, note="invitation expired", at=now)
+            settled += 1
+    replaced = 0
+    if settled and not requeue:
+        replaced = len(waitlist_invite_next(count=settled))
+    return {"unconfirmed_removed": removed, "invitations_expired": settled, "invited": replaced}
+
+
+def _invite(entry: WaitListEntry, *, actor=None) -> bool:
+    if entry.status != Status.WAITING:
+        return False
+    now = timezone.now()
+    valid_for = datetime.timedelta(days=coaching_settings().invitation_valid_days)
+    try:
+        _transition(
+            entry,
+            Status.INVITED,
+            actor=actor,
+            at=now,
+            invited_at=now,
+            invitation_expires_at=now + valid_for,
+        )
+    except TransitionNotAllowed:
+        return False  # someone else invited them first
+    transaction.on_commit(lambda: emails.send_invitation(entry))
+    return True
+
+
+def _transition(
+    entry: WaitListEntry,
+    to_status: str,
+    *,
+    actor=None,
+    note: str = "",
+    at: datetime.datetime | None = None,
+    **changes,
+) -> None:
+    """Move the entry to `to_status` if the lifecycle allows it, and record the change.
+
+    The update only applies while the row still has the status we read (compare-and-set),
+    so a concurrent change can never be overwritten, even where rows cannot be locked.
+    """
+    if to_status not in TRANSITIONS[entry.status]:
+        raise TransitionNotAllowed(entry, to_status)
+    at = at or timezone.now()
+    from_status = entry.status
+    updated = WaitListEntry.objects.filter(pk=entry.pk, status=from_status).update(
+        status=to_status, status_changed_at=at, **changes
+    )
+    if not updated:
+        entry.refresh_from_db()
+        raise TransitionNotAllowed(entry, to_status)
+    entry.status, entry.status_changed_at = to_status, at
+    for field, value in changes.items():
+        setattr(entry, field, value)
+    _log(entry, from_status, to_status, actor=actor, note=note, at=at)
+
+
+def _log(entry, from_status, to_status, *, actor=None, note="", at=None) -> None:
+    WaitListEvent.objects.create(
+        entry=entry,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        note=note,
+        at=at or timezone.now(),
+    )

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from coaching import views
+
+app_name = "coaching"
+
+urlpatterns = [
+    path("waitlist/confirm/<str:token>/", views.confirm, name="confirm"),
+    path("waitlist/status/<str:token>/", views.status, name="status"),
+    path("waitlist/status/<str:token>/leave/", views.leave, name="leave"),
+    path("waitlist/status/<str:token>/rejoin/", views.rejoin, name="rejoin"),
+    path("waitlist/invitation/<str:token>/", views.invitation, name="invitation"),
+]

@@ -1,0 +1,93 @@
+"""Registers the wait list, the coaching packages and the dashboard panel with the admin."""
+
+from django.urls import path
+from wagtail import hooks
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from coaching import admin_views
+from coaching.models import CoachingPackage, WaitListEntry
+
+
+class WaitListViewSet(ModelViewSet):
+    model = WaitListEntry
+    name = "coaching_waitlist"
+    url_prefix = "coaching/wait-list"
+    icon = "group"
+    menu_label = "Wait list"
+    index_view_class = admin_views.WaitListIndexView
+    inspect_view_class = admin_views.WaitListInspectView
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        "name",
+        "email",
+        "status",
+        "job_search_stage",
+        "goals",
+        "share_reflections",
+        "user",
+        "created_at",
+        "confirmed_at",
+        "invited_at",
+        "invitation_expires_at",
+    ]
+    form_fields = ["name", "job_search_stage", "goals"]
+    list_display = ["name", "email", "status", "job_search_stage", "confirmed_at", "invited_at"]
+    list_filter = ["status", "job_search_stage", "share_reflections"]
+    search_fields = ["name", "email", "goals"]
+    list_export = [
+        "name",
+        "email",
+        "status",
+        "job_search_stage",
+        "goals",
+        "share_reflections",
+        "created_at",
+        "confirmed_at",
+        "invited_at",
+        "invitation_expires_at",
+        "status_changed_at",
+    ]
+    export_filename = "wait-list"
+    ordering = ["confirmed_at", "pk"]
+    add_to_admin_menu = False
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("invite/", self.invite_view, name="invite"),
+            path("status/<int:pk>/", self.status_view, name="status"),
+        ]
+
+    @property
+    def invite_view(self):
+        return admin_views.InviteNextView.as_view(permission_policy=self.permission_policy)
+
+    @property
+    def status_view(self):
+        return admin_views.change_status_view(self.permission_policy)
+
+
+class CoachingPackageViewSet(SnippetViewSet):
+    model = CoachingPackage
+    icon = "tag"
+    menu_label = "Packages"
+    list_display = ["name", "sessions", "price_display", "active"]
+    list_filter = ["active"]
+
+
+class CoachingGroup(ModelViewSetGroup):
+    menu_label = "Coaching"
+    menu_icon = "group"
+    menu_order = 250
+    items = (WaitListViewSet, CoachingPackageViewSet)
+
+
+@hooks.register("register_admin_viewset")
+def register_coaching():
+    return CoachingGroup()
+
+
+@hooks.register("construct_homepage_panels")
+def add_waitlist_panel(request, panels):
+    panels.append(admin_views.WaitListPanel())
