@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView
 from wagtail.admin.ui.components import Component
@@ -13,7 +14,7 @@ from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets import HeaderButton
 
-from coaching import selectors, services
+from coaching import payment_selectors, selectors, services, stripe_client
 from coaching.models import WaitListEntry
 from course.models import Reflection
 
@@ -147,4 +148,38 @@ class WaitListPanel(Component):
             "counts": [(Status(value).label, value, n) for value, n in counts.items()],
             "index_url": reverse("coaching_waitlist:index"),
             "invite_url": reverse("coaching_waitlist:invite"),
+        }
+
+
+class PaymentIndexView(IndexView):
+    """Payments, with the total paid for the current filters, by currency."""
+
+    results_template_name = "coaching/admin/payments_index_results.html"
+
+    def get_context_data(self, *args, **kwargs):
+        context = super().get_context_data(*args, **kwargs)
+        context["totals"] = payment_selectors.payments_totals(self.object_list)
+        return context
+
+
+def stripe_link(payment) -> str:
+    if not payment.stripe_payment_intent_id:
+        return ""
+    return format_html(
+        '<a href="{}" target="_blank" rel="noopener">View in Stripe</a>',
+        stripe_client.dashboard_url(payment.stripe_payment_intent_id),
+    )
+
+
+class RevenuePanel(Component):
+    """The admin home page's bookings and revenue this month."""
+
+    name = "coaching_revenue"
+    order = 120
+    template_name = "coaching/admin/revenue_panel.html"
+
+    def get_context_data(self, parent_context):
+        return {
+            "month": payment_selectors.revenue_this_month(),
+            "payments_url": reverse("coaching_payments:index"),
         }

@@ -57,3 +57,14 @@ def send_invitation(entry) -> None:
         reverse("coaching:invitation", args=[tokens.make_token(entry, tokens.INVITATION)])
     )
     _send(entry, "waitlist_invitation", invitation_url=invitation_url)
+
+
+def send_payment_receipt(payment) -> None:
+    """The receipt to the person, and a note to the coach."""
+    entry = payment.entry
+    _send(entry, "payment_receipt", payment=payment)
+    email_send(
+        to=settings.COACH_EMAIL,
+        template="payment_coach_note",
+        context={"entry": entry, "payment": payment},
+    )

@@ -94,6 +94,7 @@ class WaitListEntry(models.Model):
         DECLINED = "declined", "Declined"
         EXPIRED = "expired", "Expired"
         WITHDRAWN = "withdrawn", "Withdrawn"
+        REFUNDED = "refunded", "Refunded"
 
     class Stage(models.TextChoices):
         EXPLORING = "exploring", "Exploring what I want next"
@@ -203,3 +204,57 @@ class CoachingPackage(models.Model):
     def price_display(self) -> str:
         symbol = {"gbp": "£", "eur": "€", "usd": "$"}[self.currency]
         return f"{symbol}{self.price_minor / 100:,.2f}"
+
+
+class Payment(models.Model):
+    """One Stripe Checkout for a coaching package, from creation to payment or refund."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for payment"
+        PAID = "paid", "Paid"
+        FAILED = "failed", "Failed"
+        EXPIRED = "expired", "Expired"
+        REFUNDED = "refunded", "Refunded"
+
+    entry = models.ForeignKey(WaitListEntry, on_delete=models.PROTECT, related_name="payments")
+    package = models.ForeignKey(CoachingPackage, on_delete=models.PROTECT, related_name="+")
+    amount_minor = models.PositiveIntegerField("amount in pence or cents")
+    currency = models.CharField(max_length=3)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    stripe_session_id = models.CharField(max_length=255, unique=True)
+    stripe_payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
+    checkout_url = models.URLField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    paid_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.entry.name}: {self.package.name} ({self.get_status_display()})"
+
+    @property
+    def amount_display(self) -> str:
+        symbol = {"gbp": "£", "eur": "€", "usd": "$"}.get(self.currency, "")
+        return f"{symbol}{self.amount_minor / 100:,.2f}"
+
+
+class StripeEvent(models.Model):
+    """Each Stripe webhook event is handled once: its id is unique."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    object_id = models.CharField(
+        max_length=255, blank=True, db_index=True, help_text="The session or payment intent."
+    )
+    payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self):
+        return f"{self.type} {self.event_id}"

@@ -18,7 +18,9 @@ UNCONFIRMED_LIFETIME = datetime.timedelta(days=7)
 # Which statuses an entry may move to from each status.
 TRANSITIONS: dict[str, set[str]] = {
     Status.UNCONFIRMED: {Status.WAITING, Status.WITHDRAWN},
-    Status.WAITING: {Status.INVITED, Status.WITHDRAWN},
+    # A waiting person may also be booked directly: a payment that arrives after their
+    # invitation lapsed, or the coach booking someone by hand.
+    Status.WAITING: {Status.INVITED, Status.BOOKED, Status.WITHDRAWN},
     Status.INVITED: {
         Status.BOOKED,
         Status.DECLINED,
@@ -26,10 +28,11 @@ TRANSITIONS: dict[str, set[str]] = {
         Status.WAITING,
         Status.WITHDRAWN,
     },
-    Status.BOOKED: set(),
+    Status.BOOKED: {Status.REFUNDED},
     Status.DECLINED: {Status.WAITING},
-    Status.EXPIRED: {Status.WAITING},
+    Status.EXPIRED: {Status.WAITING, Status.BOOKED},
     Status.WITHDRAWN: {Status.WAITING},
+    Status.REFUNDED: {Status.WAITING},
 }
 
 
@@ -161,6 +164,16 @@ def waitlist_mark_booked(*, entry: WaitListEntry, actor=None, note: str = "") ->
         if entry.status == Status.BOOKED:
             return entry
         _transition(entry, Status.BOOKED, actor=actor, note=note)
+    return entry
+
+
+def waitlist_mark_refunded(*, entry: WaitListEntry, actor=None, note: str = "") -> WaitListEntry:
+    """The payment was refunded: the booking is undone."""
+    with transaction.atomic():
+        entry = WaitListEntry.objects.select_for_update().get(pk=entry.pk)
+        if entry.status == Status.REFUNDED:
+            return entry
+        _transition(entry, Status.REFUNDED, actor=actor, note=note)
     return entry
 
 

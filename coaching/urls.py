@@ -10,4 +10,7 @@ urlpatterns = [
     path("waitlist/status/<str:token>/leave/", views.leave, name="leave"),
     path("waitlist/status/<str:token>/rejoin/", views.rejoin, name="rejoin"),
     path("waitlist/invitation/<str:token>/", views.invitation, name="invitation"),
+    path("waitlist/invitation/<str:token>/checkout/", views.checkout, name="checkout"),
+    path("waitlist/payment/success/", views.payment_success, name="payment-success"),
+    path("stripe/webhook/", views.stripe_webhook, name="stripe-webhook"),
 ]

@@ -1,22 +1,29 @@
 """The public side of the wait list: join, confirm, see your place, leave, accept an invitation."""
 
+import contextlib
+
+import stripe
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
 from accounts.models import normalise_email
-from coaching import selectors, services, tokens
+from coaching import payments, selectors, services, stripe_client, tokens
 from coaching.forms import AnswersForm, JoinForm
-from coaching.models import WaitListEntry
+from coaching.models import CoachingPackage, Payment, WaitListEntry
 
 Status = WaitListEntry.Status
 
 JOIN_RATE_PER_IP = "10/h"
 JOIN_RATE_PER_EMAIL = "3/h"
+# Stripe's events are a few kilobytes; anything far larger is not from Stripe.
+WEBHOOK_MAX_BYTES = 256 * 1024
 
 
 def _email_key(group, request) -> str:
@@ -172,8 +179,83 @@ def invitation(request, token: str):
                 request, "Thank you for letting me know. Your place goes to the next person."
             )
         return redirect(request.path)
+    if request.GET.get("cancelled") == "1":
+        messages.info(request, "No payment was taken. Choose a package whenever you're ready.")
     return render(
         request,
         "coaching/invitation.html",
-        {"entry": entry, "is_open": entry.status == Status.INVITED},
+        {
+            "entry": entry,
+            "token": token,
+            "is_open": entry.status == Status.INVITED,
+            "payments_configured": stripe_client.is_configured(),
+        },
     )
+
+
+@require_POST
+def checkout(request, token: str):
+    """The invited person chose a package: off to Stripe Checkout."""
+    entry = _entry_or_404(token, tokens.INVITATION)
+    if not stripe_client.is_configured():
+        messages.error(request, "Online payments are not set up yet. I'll email you when they are.")
+        return redirect("coaching:invitation", token=token)
+    package_id = request.POST.get("package", "")
+    package = (
+        CoachingPackage.objects.filter(pk=int(package_id), active=True).first()
+        if package_id.isdigit() and len(package_id) < 10
+        else None
+    )
+    if package is None:
+        messages.error(request, "Please choose one of the packages below.")
+        return redirect("coaching:invitation", token=token)
+    invitation_url = request.build_absolute_uri(reverse("coaching:invitation", args=[token]))
+    success_url = request.build_absolute_uri(reverse("coaching:payment-success"))
+    try:
+        payment = payments.checkout_start(
+            entry=entry,
+            package=package,
+            success_url=success_url + "?session_id={CHECKOUT_SESSION_ID}",
+            cancel_url=invitation_url + "?cancelled=1",
+        )
+    except payments.CheckoutNotAllowed as error:
+        messages.error(request, str(error))
+        return redirect("coaching:invitation", token=token)
+    except stripe.StripeError:
+        messages.error(request, "The payment page could not be opened just now. Please try again.")
+        return redirect("coaching:invitation", token=token)
+    return redirect(payment.checkout_url, permanent=False)
+
+
+@never_cache
+def payment_success(request):
+    """Back from Stripe: "you're booked" once the payment is confirmed, until then "confirming"."""
+    session_id = request.GET.get("session_id", "")[:255]
+    payment = (
+        Payment.objects.select_related("entry", "package")
+        .filter(stripe_session_id=session_id)
+        .first()
+    )
+    if payment is None:
+        raise Http404("We couldn't find that payment.")
+    if payment.status == Payment.Status.PENDING and stripe_client.is_configured():
+        # If Stripe can't be reached, the webhook confirms it; the page says "confirming".
+        with contextlib.suppress(stripe.StripeError):
+            payment = payments.payment_confirm_from_session(payment=payment)
+    return render(request, "coaching/payment_success.html", {"payment": payment})
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request):
+    """Stripe's events, verified on the raw body. The only view that skips CSRF: Stripe signs."""
+    if len(request.body) > WEBHOOK_MAX_BYTES:
+        return HttpResponseBadRequest("Payload too large.")
+    try:
+        event = stripe_client.webhook_event(
+            request.body, request.headers.get("stripe-signature", "")
+        )
+    except (ValueError, stripe.SignatureVerificationError, stripe_client.PaymentsNotConfigured):
+        return HttpResponseBadRequest("Invalid payload or signature.")
+    handled = payments.stripe_event_handle(event=event)
+    return JsonResponse({"received": True, "duplicate": not handled})

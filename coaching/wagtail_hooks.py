@@ -2,11 +2,14 @@
 
 from django.urls import path
 from wagtail import hooks
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from coaching import admin_views
-from coaching.models import CoachingPackage, WaitListEntry
+from coaching.models import CoachingPackage, Payment, WaitListEntry
 
 
 class WaitListViewSet(ModelViewSet):
@@ -76,11 +79,56 @@ class CoachingPackageViewSet(SnippetViewSet):
     list_filter = ["active"]
 
 
+class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
+    """Payments are written by Stripe's webhook only; the admin reads and exports them."""
+
+    def user_has_permission(self, user, action):
+        return action not in {"add", "change", "delete"} and super().user_has_permission(
+            user, action
+        )
+
+
+register_permission_policy(Payment, ReadOnlyPermissionPolicy(Payment), exact_class=True)
+
+
+class PaymentViewSet(ModelViewSet):
+    model = Payment
+    name = "coaching_payments"
+    url_prefix = "coaching/payments"
+    icon = "form"
+    menu_label = "Payments"
+    index_view_class = admin_views.PaymentIndexView
+    inspect_view_enabled = True
+    list_display = [
+        "entry",
+        "package",
+        "amount_display",
+        "status",
+        "paid_at",
+        Column("stripe", label="Stripe", accessor=admin_views.stripe_link),
+    ]
+    list_filter = ["status", "package", "currency"]
+    list_export = [
+        "entry",
+        "package",
+        "amount_minor",
+        "currency",
+        "status",
+        "created_at",
+        "paid_at",
+        "refunded_at",
+        "stripe_session_id",
+        "stripe_payment_intent_id",
+    ]
+    export_filename = "payments"
+    form_fields = ["status"]
+
+
 class CoachingGroup(ModelViewSetGroup):
     menu_label = "Coaching"
     menu_icon = "group"
     menu_order = 250
-    items = (WaitListViewSet, CoachingPackageViewSet)
+    items = (WaitListViewSet, PaymentViewSet, CoachingPackageViewSet)
 
 
 @hooks.register("register_admin_viewset")
@@ -91,3 +139,4 @@ def register_coaching():
 @hooks.register("construct_homepage_panels")
 def add_waitlist_panel(request, panels):
     panels.append(admin_views.WaitListPanel())
+    panels.append(admin_views.RevenuePanel())

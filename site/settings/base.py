@@ -158,6 +158,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+# Empty means Stripe itself; the test suite points it at its own local Stripe server.
+STRIPE_API_BASE = env_str("STRIPE_API_BASE")
+# Who gets a note when someone books and pays.
+COACH_EMAIL = env_str("COACH_EMAIL", "coach@coachhouse.localhost")
 
 WAGTAIL_SITE_NAME = env_str("SITE_NAME", "Coachhouse")
 WAGTAILADMIN_BASE_URL = env_str("BASE_URL", "http://127.0.0.1:8000")

@@ -1,0 +1,198 @@
+"""Payments for coaching packages: Checkout, and fulfilment exactly once per session.
+
+Stripe's events may arrive twice, concurrently or out of order, and the success page may
+confirm a payment before its webhook does. Every path ends in `payment_fulfil`, which locks
+the payment row and acts only on a payment still pending, so a person is booked once.
+"""
+
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from coaching import emails, services, stripe_client
+from coaching.models import CoachingPackage, Payment, StripeEvent, WaitListEntry
+
+logger = logging.getLogger(__name__)
+
+EntryStatus = WaitListEntry.Status
+
+
+class CheckoutNotAllowed(Exception):
+    """The invitation is not open, or the package is not on offer."""
+
+
+def checkout_start(
+    *, entry: WaitListEntry, package: CoachingPackage, success_url: str, cancel_url: str
+) -> Payment:
+    """Create (or reuse) a Checkout Session for the invited person and this package."""
+    if entry.status != EntryStatus.INVITED:
+        raise CheckoutNotAllowed("This invitation is no longer open.")
+    if entry.invitation_expires_at and entry.invitation_expires_at < timezone.now():
+        raise CheckoutNotAllowed("This invitation has expired.")
+    if not package.active:
+        raise CheckoutNotAllowed("That package is not available any more.")
+    attempts = Payment.objects.filter(entry=entry, package=package).exclude(
+        status=Payment.Status.PENDING
+    )
+    # The same invitation, package and attempt always give the same key, so a double click
+    # or a retried request returns the same session instead of opening a second one.
+    idempotency_key = (
+        f"coachhouse-checkout-{entry.pk}-{package.pk}-"
+        f"{int(entry.invited_at.timestamp())}-{attempts.count()}"
+    )
+    session = stripe_client.checkout_session_create(
+        email=entry.email,
+        product_name=package.name,
+        description=f"{package.sessions} coaching session{'s' if package.sessions != 1 else ''}",
+        amount_minor=package.price_minor,
+        currency=package.currency,
+        client_reference_id=f"waitlist-entry-{entry.pk}",
+        metadata={"waitlist_entry": str(entry.pk), "package": str(package.pk)},
+        success_url=success_url,
+        cancel_url=cancel_url,
+        idempotency_key=idempotency_key,
+    )
+    try:
+        with transaction.atomic():
+            payment, _ = Payment.objects.get_or_create(
+                stripe_session_id=session.id,
+                defaults={
+                    "entry": entry,
+                    "package": package,
+                    "amount_minor": package.price_minor,
+                    "currency": package.currency,
+                    "checkout_url": session.url or "",
+                },
+            )
+    except IntegrityError:
+        payment = Payment.objects.get(stripe_session_id=session.id)
+    return payment
+
+
+def payment_confirm_from_session(*, payment: Payment) -> Payment:
+    """The success page asks Stripe about a payment its webhook has not confirmed yet."""
+    if payment.status != Payment.Status.PENDING:
+        return payment
+    session = stripe_client.checkout_session_retrieve(payment.stripe_session_id)
+    return payment_fulfil(session=session) or payment
+
+
+def payment_fulfil(*, session) -> Payment | None:
+    """Book the person for a paid session. Safe to call any number of times, concurrently."""
+    with transaction.atomic():
+        payment = (
+            Payment.objects.select_for_update()
+            .select_related("entry", "package")
+            .filter(stripe_session_id=session.id)
+            .first()
+        )
+        if payment is None:
+            logger.warning("Checkout Session %s is not one of ours; ignored.", session.id)
+            return None
+        if payment.status != Payment.Status.PENDING or session.payment_status != "paid":
+            return payment
+        payment.stripe_payment_intent_id = _id(session.payment_intent)
+        payment.paid_at = timezone.now()
+        if _refund_already_seen(payment.stripe_payment_intent_id):
+            # The refund's event overtook the completion's: record both, book nobody.
+            payment.status = Payment.Status.REFUNDED
+            payment.refunded_at = payment.paid_at
+            payment.save()
+            return payment
+        payment.status = Payment.Status.PAID
+        payment.save()
+        try:
+            services.waitlist_mark_booked(entry=payment.entry, note=f"paid: {payment.package.name}")
+        except services.TransitionNotAllowed:
+            logger.warning(
+                "Payment %s received for %s, who is %s.",
+                payment.pk,
+                payment.entry,
+                payment.entry.status,
+            )
+        transaction.on_commit(lambda: emails.send_payment_receipt(payment))
+    return payment
+
+
+def payment_mark_failed(*, session) -> None:
+    Payment.objects.filter(stripe_session_id=session.id, status=Payment.Status.PENDING).update(
+        status=Payment.Status.FAILED
+    )
+
+
+def payment_mark_expired(*, session) -> None:
+    Payment.objects.filter(stripe_session_id=session.id, status=Payment.Status.PENDING).update(
+        status=Payment.Status.EXPIRED
+    )
+
+
+def payment_refunded(*, charge) -> None:
+    """A full refund un-books the person; a partial one is left to the coach."""
+    if charge.amount_refunded < charge.amount:
+        return
+    with transaction.atomic():
+        payment = (
+            Payment.objects.select_for_update()
+            .select_related("entry")
+            .filter(stripe_payment_intent_id=_id(charge.payment_intent))
+            .first()
+        )
+        if payment is None or payment.status != Payment.Status.PAID:
+            return  # recorded as an event; `payment_fulfil` will see it
+        payment.status = Payment.Status.REFUNDED
+        payment.refunded_at = timezone.now()
+        payment.save(update_fields=["status", "refunded_at"])
+        try:
+            services.waitlist_mark_refunded(entry=payment.entry, note="payment refunded")
+        except services.TransitionNotAllowed:
+            logger.warning("Refund for %s, who is %s.", payment.entry, payment.entry.status)
+
+
+HANDLERS = {
+    "checkout.session.completed": lambda obj: payment_fulfil(session=obj),
+    "checkout.session.async_payment_succeeded": lambda obj: payment_fulfil(session=obj),
+    "checkout.session.async_payment_failed": lambda obj: payment_mark_failed(session=obj),
+    "checkout.session.expired": lambda obj: payment_mark_expired(session=obj),
+    "charge.refunded": lambda obj: payment_refunded(charge=obj),
+}
+
+
+def stripe_event_handle(*, event) -> bool:
+    """Record the event once and act on it; False when this event id was seen before.
+
+    The record and the handling share one transaction: if handling fails, the event is not
+    recorded, Stripe retries it, and the retry is handled afresh.
+    """
+    obj = event.data.object
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                StripeEvent.objects.create(
+                    event_id=event.id,
+                    type=event.type,
+                    object_id=getattr(obj, "id", "") or "",
+                    payment_intent_id=_id(getattr(obj, "payment_intent", None)),
+                )
+        except IntegrityError:
+            return False
+        handler = HANDLERS.get(event.type)
+        if handler:
+            handler(obj)
+    return True
+
+
+def _refund_already_seen(payment_intent_id: str) -> bool:
+    return (
+        bool(payment_intent_id)
+        and StripeEvent.objects.filter(
+            type="charge.refunded", payment_intent_id=payment_intent_id
+        ).exists()
+    )
+
+
+def _id(value) -> str:
+    """Stripe fields may hold an id or an expanded object."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else getattr(value, "id", "") or ""
