@@ -1,6 +1,8 @@
 # Coachhouse: `make run` serves the demo site, `make test` runs the whole suite.
 SHELL := /bin/bash
 PORT ?= 8000
+# The site's public address: links in emails, canonical URLs and the demo site's hostname.
+BASE_URL ?= http://127.0.0.1:$(PORT)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -22,6 +24,7 @@ $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]"
 	@touch $(STAMP)
 
+run: export BASE_URL := $(BASE_URL)
 run: $(STAMP)
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_demo
@@ -30,7 +33,7 @@ run: $(STAMP)
 	@echo "  Wagtail admin:          http://127.0.0.1:$(PORT)/admin/  (sign in with the editor account above)"
 	@echo "  Emails, such as sign-in codes and wait-list links, are printed below in this terminal."
 	@echo ""
-	BASE_URL=http://127.0.0.1:$(PORT) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

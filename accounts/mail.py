@@ -5,6 +5,11 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 
+def absolute_url(path: str) -> str:
+    """A link for an email: the site's public address (BASE_URL) and a path on it."""
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+
+
 def email_send(*, to: str, template: str, context: dict, headers: dict | None = None) -> None:
     """Render `emails/<template>_subject.txt`, `<template>.txt` and `<template>.html`, and send."""
     context = {

@@ -3,17 +3,13 @@
 from django.conf import settings
 from django.urls import reverse
 
-from accounts.mail import email_send
+from accounts.mail import absolute_url, email_send
 from coaching import tokens
 from coaching.selectors import entry_position
 
 
-def _absolute(path: str) -> str:
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
-
-
 def _links(entry) -> dict[str, str]:
-    status_url = _absolute(
+    status_url = absolute_url(
         reverse("coaching:status", args=[tokens.make_token(entry, tokens.STATUS)])
     )
     return {"status_url": status_url, "leave_url": status_url + "#leave"}
@@ -31,7 +27,7 @@ def _send(entry, template: str, **context) -> None:
 
 def send_confirmation(entry) -> None:
     """Double opt-in: the link opens a page with a "Confirm my place" button."""
-    confirm_url = _absolute(
+    confirm_url = absolute_url(
         reverse("coaching:confirm", args=[tokens.make_token(entry, tokens.CONFIRM)])
     )
     _send(entry, "waitlist_confirm", confirm_url=confirm_url)
@@ -41,7 +37,7 @@ def send_already_on_list(entry) -> None:
     """Someone joined with an address already on the list: tell its owner, not the form."""
     context = {"position": entry_position(entry)}
     if entry.status == entry.Status.UNCONFIRMED:
-        context["confirm_url"] = _absolute(
+        context["confirm_url"] = absolute_url(
             reverse("coaching:confirm", args=[tokens.make_token(entry, tokens.CONFIRM)])
         )
     _send(entry, "waitlist_already", **context)
@@ -53,7 +49,7 @@ def send_confirmed(entry) -> None:
 
 def send_invitation(entry) -> None:
     """A place has opened: the personal link to choose a package and pay."""
-    invitation_url = _absolute(
+    invitation_url = absolute_url(
         reverse("coaching:invitation", args=[tokens.make_token(entry, tokens.INVITATION)])
     )
     _send(entry, "waitlist_invitation", invitation_url=invitation_url)

@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from accounts.mail import email_send
+from accounts.mail import absolute_url, email_send
 
 
 def send_welcome(enrolment) -> None:
@@ -17,7 +17,7 @@ def send_welcome(enrolment) -> None:
             "course": course,
             "first_lesson": first,
             "lesson_count": course.lessons().count(),
-            "first_lesson_url": first.get_full_url() if first else course.get_full_url(),
+            "first_lesson_url": absolute_url((first or course).get_url()),
         },
     )
 
@@ -31,7 +31,8 @@ def send_completion(enrolment) -> None:
         context={
             "user": enrolment.user,
             "course": course,
-            "certificate_url": course.get_site().root_url
-            + reverse("course:certificate", args=[enrolment.certificate_id]),
+            "certificate_url": absolute_url(
+                reverse("course:certificate", args=[enrolment.certificate_id])
+            ),
         },
     )

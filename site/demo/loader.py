@@ -4,7 +4,9 @@ import datetime
 import io
 import secrets
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
@@ -80,12 +82,14 @@ def _home_page(report: DemoReport) -> HomePage:
     Page.objects.filter(depth=2, content_type__model="page").delete()
     root.add_child(instance=home)
     home.save_revision().publish()
+    # The site's address comes from BASE_URL, so canonical links and the sitemap match it.
+    address = urlsplit(settings.WAGTAILADMIN_BASE_URL)
     Site.objects.update_or_create(
         is_default_site=True,
         defaults={
             "root_page": home,
-            "hostname": "localhost",
-            "port": 80,
+            "hostname": address.hostname or "localhost",
+            "port": address.port or (443 if address.scheme == "https" else 80),
             "site_name": "Coachhouse",
         },
     )
@@ -218,26 +222,26 @@ def _site_settings(
     report: DemoReport,
 ) -> None:
     site = Site.objects.get(root_page=home)
-    settings = SiteSettings.for_site(site)
-    if settings.header_links:
+    site_settings = SiteSettings.for_site(site)
+    if site_settings.header_links:
         return
-    settings.coaching_page = waitlist
-    settings.tagline = "Career coaching for people ready to love their work."
-    settings.header_links = [
+    site_settings.coaching_page = waitlist
+    site_settings.tagline = "Career coaching for people ready to love their work."
+    site_settings.header_links = [
         {"type": "link", "value": {"label": "Articles", "page": index.pk, "url": ""}},
         {"type": "link", "value": {"label": "Free course", "page": course.pk, "url": ""}},
         {"type": "link", "value": {"label": "Coaching", "page": waitlist.pk, "url": ""}},
     ]
-    settings.footer_text = (
+    site_settings.footer_text = (
         f"{content.AUTHOR} is a career coach. Her free course and articles help people find "
         "work they love, one conversation at a time."
     )
-    settings.footer_links = [
+    site_settings.footer_links = [
         {"type": "link", "value": {"label": "Articles", "page": index.pk, "url": ""}},
         {"type": "link", "value": {"label": course.title, "page": course.pk, "url": ""}},
         {"type": "link", "value": {"label": "RSS feed", "page": None, "url": "/feed/"}},
     ]
-    settings.save()
+    site_settings.save()
     report.created.append("navigation and footer")
 
 
