@@ -5,12 +5,14 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from accounts.models import User
 
-# Never exported, in any model: secrets such as the password hash or an API key.
-SECRET_FIELD_NAMES = {"password", "key", "token", "secret"}
+# Never exported, in any model: fields whose names mark secrets, such as the password hash
+# or an API key's digest (`key_hash`).
+SECRET_NAME_PARTS = ("password", "key", "token", "secret")
 
 
 def user_set_marketing_consent(*, user: User, consent: bool) -> User:
@@ -52,12 +54,18 @@ def _user_relations():
     ]
 
 
+def _is_secret(name: str) -> bool:
+    return any(part in name.split("_") for part in SECRET_NAME_PARTS)
+
+
 def _row(instance: models.Model, *, exclude: set[str]) -> dict[str, Any]:
     row = {}
     for field in instance._meta.concrete_fields:
-        if field.name in exclude or field.name in SECRET_FIELD_NAMES:
+        if field.name in exclude or _is_secret(field.name):
             continue
         value = field.value_from_object(instance)
+        if isinstance(value, FieldFile):
+            value = value.name or None
         if field.is_relation and value is not None:
             target = getattr(instance, field.name, None)
             value = {"id": value, "name": str(target)} if target is not None else value

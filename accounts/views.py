@@ -25,7 +25,8 @@ def account(request):
     """Email, password, email preferences, and the way to take or delete one's data."""
     user = request.user
     form = MarketingConsentForm(
-        request.POST or None, initial={"marketing": user.marketing_consent_at is not None}
+        request.POST if request.method == "POST" else None,
+        initial={"marketing": user.marketing_consent_at is not None},
     )
     if request.method == "POST" and form.is_valid():
         services.user_set_marketing_consent(user=user, consent=form.cleaned_data["marketing"])
@@ -54,7 +55,7 @@ def export(request):
 @login_required
 def delete(request):
     """Delete the account after the learner confirms; progress and notes go with it."""
-    form = DeleteAccountForm(request.POST or None)
+    form = DeleteAccountForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         user = request.user
         logout(request)

@@ -96,6 +96,7 @@ def change_status_view(permission_policy):
 
 
 class InviteForm(forms.Form):
+    seen_version = forms.CharField(widget=forms.HiddenInput, max_length=32)
     count = forms.IntegerField(
         label="How many people?",
         min_value=1,
@@ -116,6 +117,9 @@ class InviteNextView(WagtailAdminTemplateMixin, FormView):
         _require(request, self.permission_policy, "change")
         return super().dispatch(request, *args, **kwargs)
 
+    def get_initial(self):
+        return {"count": 1, "seen_version": services.waitlist_queue_version()}
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["queue"] = list(selectors.waiting_queue()[:10])
@@ -124,9 +128,19 @@ class InviteNextView(WagtailAdminTemplateMixin, FormView):
         return context
 
     def form_valid(self, form):
-        invited = services.waitlist_invite_next(
-            count=form.cleaned_data["count"], actor=self.request.user
-        )
+        try:
+            invited = services.waitlist_invite_next(
+                count=form.cleaned_data["count"],
+                actor=self.request.user,
+                seen_version=form.cleaned_data["seen_version"],
+            )
+        except services.QueueChanged:
+            messages.warning(
+                self.request,
+                "Nobody was invited: the wait list changed while you were looking at it "
+                "(perhaps someone else just sent invitations). Here is the list as it is now.",
+            )
+            return redirect("coaching_waitlist:invite")
         if invited:
             names = ", ".join(entry.name for entry in invited)
             messages.success(self.request, f"Invited {len(invited)}: {names}.")

@@ -251,6 +251,9 @@ class StripeEvent(models.Model):
         max_length=255, blank=True, db_index=True, help_text="The session or payment intent."
     )
     payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
+    refunded_in_full = models.BooleanField(
+        null=True, blank=True, help_text="For refunds: whether the whole amount was refunded."
+    )
     received_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -5,6 +5,7 @@ confirm a payment before its webhook does. Every path ends in `payment_fulfil`, 
 the payment row and acts only on a payment still pending, so a person is booked once.
 """
 
+import hashlib
 import logging
 
 from django.db import IntegrityError, transaction
@@ -35,10 +36,14 @@ def checkout_start(
     attempts = Payment.objects.filter(entry=entry, package=package).exclude(
         status=Payment.Status.PENDING
     )
-    # The same invitation, package and attempt always give the same key, so a double click
-    # or a retried request returns the same session instead of opening a second one.
+    # The same invitation, package (as it reads now) and attempt always give the same key,
+    # so a double click or a retried request returns the same session instead of opening a
+    # second one; a package the coach has since edited gets a new session.
+    package_version = hashlib.sha256(
+        f"{package.name}|{package.sessions}|{package.price_minor}|{package.currency}".encode()
+    ).hexdigest()[:12]
     idempotency_key = (
-        f"coachhouse-checkout-{entry.pk}-{package.pk}-"
+        f"coachhouse-checkout-{entry.pk}-{package.pk}-{package_version}-"
         f"{int(entry.invited_at.timestamp())}-{attempts.count()}"
     )
     session = stripe_client.checkout_session_create(
@@ -75,6 +80,10 @@ def payment_confirm_from_session(*, payment: Payment) -> Payment:
     if payment.status != Payment.Status.PENDING:
         return payment
     session = stripe_client.checkout_session_retrieve(payment.stripe_session_id)
+    if session.status == "expired":
+        payment_mark_expired(session=session)
+        payment.refresh_from_db()
+        return payment
     return payment_fulfil(session=session) or payment
 
 
@@ -129,7 +138,7 @@ def payment_mark_expired(*, session) -> None:
 
 def payment_refunded(*, charge) -> None:
     """A full refund un-books the person; a partial one is left to the coach."""
-    if charge.amount_refunded < charge.amount:
+    if not _refunded_in_full(charge):
         return
     with transaction.atomic():
         payment = (
@@ -173,6 +182,9 @@ def stripe_event_handle(*, event) -> bool:
                     type=event.type,
                     object_id=getattr(obj, "id", "") or "",
                     payment_intent_id=_id(getattr(obj, "payment_intent", None)),
+                    refunded_in_full=_refunded_in_full(obj)
+                    if event.type == "charge.refunded"
+                    else None,
                 )
         except IntegrityError:
             return False
@@ -182,11 +194,16 @@ def stripe_event_handle(*, event) -> bool:
     return True
 
 
+def _refunded_in_full(charge) -> bool:
+    return charge.amount_refunded >= charge.amount
+
+
 def _refund_already_seen(payment_intent_id: str) -> bool:
+    """A full refund of this payment arrived before its completion did."""
     return (
         bool(payment_intent_id)
         and StripeEvent.objects.filter(
-            type="charge.refunded", payment_intent_id=payment_intent_id
+            type="charge.refunded", payment_intent_id=payment_intent_id, refunded_in_full=True
         ).exists()
     )
 

@@ -1,6 +1,7 @@
 """Changes to the wait list. Every status change goes through `_transition`."""
 
 import datetime
+import hashlib
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -62,12 +63,15 @@ def waitlist_join(*, details: JoinDetails, user=None) -> tuple[WaitListEntry, bo
     the person already on the list is emailed their status link instead.
     """
     email = normalise_email(details.email)
+    # A signed-in learner is linked only when they join with their own address; only a
+    # linked learner has course reflections to share.
+    linked = user if user is not None and normalise_email(user.email) == email else None
     fields = {
         "name": details.name,
         "job_search_stage": details.job_search_stage,
         "goals": details.goals,
-        "share_reflections": details.share_reflections and user is not None,
-        "user": user if user is not None and normalise_email(user.email) == email else None,
+        "share_reflections": details.share_reflections and linked is not None,
+        "user": linked,
     }
     try:
         with transaction.atomic():
@@ -125,15 +129,34 @@ def waitlist_rejoin(*, entry: WaitListEntry, actor=None) -> WaitListEntry:
     return entry
 
 
-def waitlist_invite_next(*, count: int, actor=None) -> list[WaitListEntry]:
+class QueueChanged(Exception):
+    """The wait list changed since the coach looked at it; nobody was invited."""
+
+
+def queue_version(entry_ids) -> str:
+    """A fingerprint of the queue's order, for "invite the people I was shown"."""
+    return hashlib.sha256(",".join(str(pk) for pk in entry_ids).encode()).hexdigest()[:16]
+
+
+def waitlist_queue_version() -> str:
+    return queue_version(waiting_queue().values_list("pk", flat=True))
+
+
+def waitlist_invite_next(
+    *, count: int, actor=None, seen_version: str | None = None
+) -> list[WaitListEntry]:
     """Invite the first `count` waiting people, in position order.
 
-    The rows are locked, and each is moved only if it is still waiting, so two coaches
-    clicking at once invite `count` people between them, never twice as many.
+    The first `count` rows are locked and each is moved only if it is still waiting. A coach
+    passes `seen_version`, the queue she was shown: if another invitation round changed the
+    queue meanwhile (two coaches clicking at once), this round invites nobody and raises
+    QueueChanged, so together they invite `count` people, never twice as many.
     """
     invited = []
     with transaction.atomic():
         candidates = list(waiting_queue().select_for_update()[: max(0, count)])
+        if seen_version is not None and waitlist_queue_version() != seen_version:
+            raise QueueChanged("The wait list changed while you were looking at it.")
         for entry in candidates:
             if _invite(entry, actor=actor):
                 invited.append(entry)

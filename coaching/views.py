@@ -108,7 +108,7 @@ def status(request, token: str):
     entry = _entry_or_404(token, tokens.STATUS)
     can_share = entry.user_id is not None
     form = AnswersForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         can_share_reflections=can_share,
         initial={
             "name": entry.name,

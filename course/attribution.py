@@ -16,7 +16,7 @@ def source_from_request(request, params) -> EnrolmentSource:
     """
     page = None
     source_id = str(params.get("source", ""))
-    if source_id.isdigit() and len(source_id) < 12:
+    if source_id.isascii() and source_id.isdecimal() and len(source_id) < 12:
         page = Page.objects.live().filter(pk=int(source_id)).first()
     utm = {key: str(params[key])[:100] for key in UTM_FIELDS if params.get(key)}
     if not utm:

@@ -161,7 +161,9 @@ def completed(request, course_id: int):
         messages.info(request, "Finish every lesson to get your certificate.")
         lesson = progress.resume_lesson
         return redirect(lesson.url if lesson else course.url)
-    form = CertificateNameForm(request.POST or None, user=request.user)
+    form = CertificateNameForm(
+        request.POST if request.method == "POST" else None, user=request.user
+    )
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Your certificate shows your name now.")

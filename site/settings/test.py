@@ -14,3 +14,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WAGTAILADMIN_BASE_URL = "http://testserver"
+# Static files come from the apps' folders; nothing is collected before the tests run.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
