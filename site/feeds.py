@@ -17,7 +17,6 @@ class ArticleFeed(Feed):
     limit = 20
 
     def get_object(self, request, *args, **kwargs):
-        self.request = request
         return Site.find_for_request(request)
 
     def title(self, site):
@@ -39,7 +38,7 @@ class ArticleFeed(Feed):
         return item.summary
 
     def item_link(self, item):
-        return item.get_full_url(self.request)
+        return item.get_full_url()
 
     def item_author_name(self, item):
         return item.author
