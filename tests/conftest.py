@@ -37,3 +37,17 @@ def browser_type_launch_args(browser_type_launch_args):
             "--no-first-run",
         ],
     }
+
+
+@pytest.fixture
+def course_site(db):
+    """`site_tree`'s pages (a 3-lesson course, lesson 1 a free preview), on a clean tree.
+
+    Wagtail's first migration leaves a placeholder "Welcome" page with the slug `home` where
+    our home page goes, and `make_site_tree` fails on the clash; it is removed first.
+    """
+    from wagtail.models import Page
+
+    Page.objects.filter(depth=2).exact_type(Page).delete()
+    home, course, lessons, index = make_site_tree(lessons=3)
+    return {"home": home, "course": course, "lessons": lessons, "index": index}

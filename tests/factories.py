@@ -76,6 +76,8 @@ class ArticlePageFactory(wagtail_factories.PageFactory):
 def make_site_tree(*, lessons: int = 3):
     """A home page as the default site's root, with a course of `lessons` lessons."""
     root = Page.get_first_root_node()
+    # Wagtail's first migration leaves a "Welcome" page whose slug clashes with ours.
+    Page.objects.filter(depth=2, content_type__model="page").delete()
     home = HomePageFactory(parent=root)
     Site.objects.update_or_create(
         is_default_site=True,
@@ -93,3 +95,39 @@ def make_site_tree(*, lessons: int = 3):
     ]
     index = ArticleIndexPageFactory(parent=home)
     return home, course, lesson_pages, index
+
+
+class WaitListPageFactory(wagtail_factories.PageFactory):
+    title = "Coaching"
+    intro = "<p>Work with me one to one.</p>"
+
+    class Meta:
+        model = "coaching.WaitListPage"
+
+
+class WaitListEntryFactory(factory.django.DjangoModelFactory):
+    """A wait-list entry, unconfirmed unless built with `waiting=True` (confirmed just now)."""
+
+    name = factory.Sequence(lambda n: f"Person {n}")
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    job_search_stage = "applying"
+    goals = "Practise interviews and sharpen my story."
+
+    class Meta:
+        model = "coaching.WaitListEntry"
+
+    class Params:
+        waiting = factory.Trait(
+            status="waiting",
+            confirmed_at=factory.LazyFunction(lambda: datetime.datetime.now(datetime.UTC)),
+        )
+
+
+class CoachingPackageFactory(factory.django.DjangoModelFactory):
+    name = factory.Sequence(lambda n: f"Package {n}")
+    description = "Three sessions to get you from stuck to applying."
+    sessions = 3
+    price_minor = 45000
+
+    class Meta:
+        model = "coaching.CoachingPackage"

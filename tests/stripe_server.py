@@ -1,0 +1,685 @@
+"""A small Stripe for the test suite: Checkout Sessions over real HTTP on 127.0.0.1.
+
+The app talks to it through the official `stripe` library (`STRIPE_API_BASE` points here), so
+the library's own request encoding, headers, retries and error classes are exercised. It
+answers the endpoints the app calls, with Stripe's response shapes:
+
+    POST /v1/checkout/sessions               create (form-encoded bracket params; honours
+                                             the Idempotency-Key header like Stripe does)
+    GET  /v1/checkout/sessions/{id}          retrieve
+    POST /v1/checkout/sessions/{id}/expire   expire an open session
+
+and a test payment page, standing in for Stripe's hosted Checkout:
+
+    GET  /pay/{id}    the amount, a "Pay" button and a "Cancel" link to the cancel_url
+    POST /pay/{id}    marks the session paid, delivers `checkout.session.completed` to the
+                      webhook URL (if one is set), then 303s to the success_url
+
+Events are signed with the `stripe` library's own signing code
+(`stripe.WebhookSignature.generate_signature_header`), so the app verifies them exactly as it
+verifies Stripe's. Tests drive the rest from Python: `complete`, `async_payment_succeeded`,
+`async_payment_failed`, `refund`, `expire`, `event_for`, `sign` and `deliver`.
+"""
+
+import html
+import http.client
+import json
+import re
+import secrets
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import stripe
+
+API_VERSION = "2026-10-28.endive"
+MAX_BODY_BYTES = 1024 * 1024
+SESSION_LIFETIME = 24 * 3600
+CURRENCY_SYMBOLS = {"gbp": "£", "eur": "€", "usd": "$"}
+SESSION_PATH = re.compile(r"^/v1/checkout/sessions/(?P<id>[A-Za-z0-9_]+)(?P<expire>/expire)?$")
+PAY_PATH = re.compile(r"^/pay/(?P<id>[A-Za-z0-9_]+)$")
+
+
+class StripeError(Exception):
+    """An error answered the way Stripe answers it: a status and an `error` object."""
+
+    def __init__(self, status: int, message: str, *, type_="invalid_request_error", **extra):
+        super().__init__(message)
+        self.status = status
+        self.body = {"error": {"type": type_, "message": message, **extra}}
+
+
+@dataclass
+class RecordedRequest:
+    """One API request as the server saw it: for asserting what the client really sent."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    params: dict
+
+
+@dataclass
+class Delivery:
+    event_id: str
+    event_type: str
+    status: int
+    body: str = ""
+
+
+@dataclass
+class _Idempotent:
+    fingerprint: str
+    status: int
+    body: dict
+
+
+@dataclass
+class _State:
+    sessions: dict[str, dict] = field(default_factory=dict)
+    charges: dict[str, dict] = field(default_factory=dict)
+    idempotency: dict[str, _Idempotent] = field(default_factory=dict)
+    requests: list[RecordedRequest] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+    deliveries: list[Delivery] = field(default_factory=list)
+
+
+def _new_id(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(12)}"
+
+
+def parse_form(body: str) -> dict:
+    """Stripe's form encoding, `a[b][0][c]=v`, back into nested dicts and lists."""
+    root: dict = {}
+    for key, value in urllib.parse.parse_qsl(body, keep_blank_values=True, strict_parsing=False):
+        match = re.fullmatch(r"([^\[\]]+)((?:\[[^\[\]]*\])*)", key)
+        if match is None:
+            raise StripeError(400, f"Invalid parameter name: {key}", param=key)
+        parts = [match.group(1), *re.findall(r"\[([^\[\]]*)\]", match.group(2))]
+        node = root
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise StripeError(400, f"Invalid parameter: {key}", param=key)
+            node = child
+        if isinstance(node.get(parts[-1]), dict):
+            raise StripeError(400, f"Invalid parameter: {key}", param=key)
+        node[parts[-1]] = value
+    return _lists(root)
+
+
+def _lists(node):
+    """Dicts keyed 0..n-1 were arrays."""
+    if not isinstance(node, dict):
+        return node
+    node = {key: _lists(value) for key, value in node.items()}
+    if node and all(key.isdigit() for key in node):
+        indexes = sorted(int(key) for key in node)
+        if indexes == list(range(len(indexes))):
+            return [node[str(index)] for index in indexes]
+    return node
+
+
+def _integer(value, param: str, *, minimum: int) -> int:
+    if not isinstance(value, str) or not value.isdigit() or int(value) < minimum:
+        raise StripeError(400, f"Invalid integer: {value!r}", param=param)
+    return int(value)
+
+
+def _required(params: dict, name: str, param: str | None = None) -> str:
+    value = params.get(name)
+    if not isinstance(value, str) or not value:
+        raise StripeError(400, f"Missing required param: {param or name}.", param=param or name)
+    return value
+
+
+class StripeServer:
+    """A threaded HTTP server on 127.0.0.1 with an ephemeral port; start() and stop() it."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str = "sk_test_local",
+        webhook_secret: str = "whsec_local",  # noqa: S107 (a test-only secret)
+        webhook_url: str | None = None,
+    ):
+        self.api_key = api_key
+        self.webhook_secret = webhook_secret
+        # Where events go over HTTP; None keeps them in `events` only (tests then deliver them
+        # themselves, for instance through Django's test client).
+        self.webhook_url = webhook_url
+        self._lock = threading.RLock()
+        self._state = _State()
+        self._httpd: ThreadingHTTPServer | None = None
+        self._background: list[threading.Thread] = []
+        self._thread: threading.Thread | None = None
+
+    # Running the server -------------------------------------------------------------------
+
+    def start(self) -> "StripeServer":
+        handler = type("Handler", (_Handler,), {"stripe": self})
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, args=(0.05,), name="stripe-test-server", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.wait_for_deliveries()
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._thread.join(timeout=5)
+            self._httpd = self._thread = None
+
+    def __enter__(self) -> "StripeServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """The API base, for `STRIPE_API_BASE`."""
+        if self._httpd is None:
+            raise RuntimeError("The Stripe test server is not running.")
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    # What happened ------------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._state.requests)
+
+    @property
+    def events(self) -> list[dict]:
+        with self._lock:
+            return list(self._state.events)
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        with self._lock:
+            return list(self._state.deliveries)
+
+    @property
+    def sessions(self) -> dict[str, dict]:
+        with self._lock:
+            return {
+                key: json.loads(json.dumps(value)) for key, value in self._state.sessions.items()
+            }
+
+    def session(self, session_id: str) -> dict:
+        """A copy of the session as the API would return it."""
+        with self._lock:
+            return json.loads(json.dumps(self._get_session(session_id)))
+
+    # The API ------------------------------------------------------------------------------
+
+    def api(self, method: str, path: str, headers: dict[str, str], body: str) -> tuple[int, dict]:
+        """Answer one `/v1/` request: (status, JSON body)."""
+        params = parse_form(body) if method == "POST" else {}
+        with self._lock:
+            self._state.requests.append(RecordedRequest(method, path, headers, params))
+        auth = headers.get("authorization", "")
+        if auth != f"Bearer {self.api_key}":
+            given = auth.removeprefix("Bearer ")
+            shown = (given[:8] + "*" * 8) if given else "none"
+            raise StripeError(401, f"Invalid API Key provided: {shown}")
+        key = headers.get("idempotency-key") if method == "POST" else None
+        with self._lock:
+            # One lock for the whole request: concurrent requests with one key get one result.
+            if key:
+                fingerprint = json.dumps([path, params], sort_keys=True)
+                saved = self._state.idempotency.get(key)
+                if saved is not None:
+                    if saved.fingerprint != fingerprint:
+                        raise StripeError(
+                            400,
+                            "Keys for idempotent requests can only be used with the same "
+                            "parameters they were first used with. Try using a key other than "
+                            f"'{key}' if you meant to execute a different request.",
+                            type_="idempotency_error",
+                        )
+                    return saved.status, saved.body
+            status, result, event = self._route(method, path, params)
+            # A snapshot: a replay answers what was answered then, as Stripe's does.
+            result = json.loads(json.dumps(result))
+            if key:
+                self._state.idempotency[key] = _Idempotent(fingerprint, status, result)
+        if event is not None and self.webhook_url:
+            # Stripe sends events in the background, never inside the API call: the caller may
+            # hold a database lock the webhook handler needs.
+            thread = threading.Thread(target=self.deliver, args=event, daemon=True)
+            with self._lock:
+                self._background.append(thread)
+            thread.start()
+        return status, result
+
+    def wait_for_deliveries(self, timeout: float = 10) -> None:
+        """Wait for the events that API calls sent in the background."""
+        with self._lock:
+            threads, self._background = self._background, []
+        for thread in threads:
+            thread.join(timeout)
+
+    def _route(self, method: str, path: str, params: dict):
+        """(status, JSON body, signed event to deliver or None)."""
+        if path == "/v1/checkout/sessions" and method == "POST":
+            return 200, self._create_session(params), None
+        match = SESSION_PATH.match(path)
+        if match and method == "GET" and not match["expire"]:
+            return 200, self._get_session(match["id"]), None
+        if match and method == "POST" and match["expire"]:
+            session = self._get_session(match["id"])
+            if session["status"] != "open":
+                raise StripeError(
+                    400,
+                    "Only Checkout Sessions with a status of `open` can be expired.",
+                    code="checkout_session_not_open",
+                )
+            self._set_expired(session)
+            return 200, session, self._record("checkout.session.expired", session)
+        raise StripeError(404, f"Unrecognized request URL ({method}: {path}).")
+
+    def _create_session(self, params: dict) -> dict:
+        mode = _required(params, "mode")
+        if mode != "payment":
+            raise StripeError(400, f"This test server only supports mode=payment, not {mode}.")
+        success_url = _required(params, "success_url")
+        cancel_url = params.get("cancel_url") or None
+        for name, url in (("success_url", success_url), ("cancel_url", cancel_url)):
+            if url and not url.startswith(("http://", "https://")):
+                raise StripeError(400, f"Not a valid URL: {url}", param=name)
+        line_items = params.get("line_items")
+        if not isinstance(line_items, list) or not line_items:
+            raise StripeError(400, "Missing required param: line_items.", param="line_items")
+        total, currencies = 0, set()
+        for n, item in enumerate(line_items):
+            where = f"line_items[{n}]"
+            if not isinstance(item, dict):
+                raise StripeError(400, f"Invalid object: {where}", param=where)
+            quantity = _integer(item.get("quantity"), f"{where}[quantity]", minimum=1)
+            price_data = item.get("price_data")
+            if not isinstance(price_data, dict):
+                raise StripeError(400, f"Missing required param: {where}[price_data].")
+            currency = _required(price_data, "currency", f"{where}[price_data][currency]")
+            amount = _integer(
+                price_data.get("unit_amount"), f"{where}[price_data][unit_amount]", minimum=0
+            )
+            product = price_data.get("product_data")
+            if not isinstance(product, dict):
+                raise StripeError(
+                    400, f"Missing required param: {where}[price_data][product_data]."
+                )
+            _required(product, "name", f"{where}[price_data][product_data][name]")
+            total += quantity * amount
+            currencies.add(currency.lower())
+        if len(currencies) != 1:
+            raise StripeError(400, "All line items must be in the same currency.")
+        metadata = params.get("metadata") or {}
+        if not isinstance(metadata, dict):
+            raise StripeError(400, "Invalid object: metadata", param="metadata")
+        session_id = f"cs_test_{secrets.token_hex(24)}"
+        now = int(time.time())
+        session = {
+            "id": session_id,
+            "object": "checkout.session",
+            "amount_subtotal": total,
+            "amount_total": total,
+            "cancel_url": cancel_url,
+            "client_reference_id": params.get("client_reference_id") or None,
+            "created": now,
+            "currency": currencies.pop(),
+            "customer": None,
+            "customer_details": None,
+            "customer_email": params.get("customer_email") or None,
+            "expires_at": now + SESSION_LIFETIME,
+            "livemode": False,
+            "metadata": metadata,
+            "mode": mode,
+            "payment_intent": None,
+            "payment_method_types": ["card"],
+            "payment_status": "unpaid",
+            "status": "open",
+            "success_url": success_url,
+            "ui_mode": "hosted",
+            "url": f"{self.url}/pay/{session_id}",
+        }
+        self._state.sessions[session_id] = session
+        # Not part of the API response: what the payment page shows.
+        self._state.charges[session_id] = {
+            "line_items": line_items,
+            "payment_intent_data": params.get("payment_intent_data") or {},
+        }
+        return session
+
+    def _get_session(self, session_id: str) -> dict:
+        session = self._state.sessions.get(session_id)
+        if session is None:
+            raise StripeError(
+                404,
+                f"No such checkout.session: '{session_id}'",
+                code="resource_missing",
+                param="session",
+            )
+        return session
+
+    # Test-only helpers: what the customer or Stripe does ----------------------------------
+
+    def complete(self, session_id: str, *, deliver: bool = True, async_payment: bool = False):
+        """The customer pays: `checkout.session.completed`, signed; returns (payload, header).
+
+        With `async_payment=True` the session completes unpaid, as with a bank debit; then
+        `async_payment_succeeded` or `async_payment_failed` settles it.
+        """
+        with self._lock:
+            session = self._get_session(session_id)
+            if session["status"] != "open":
+                raise ValueError(f"{session_id} is {session['status']}, not open.")
+            session.update(
+                status="complete",
+                url=None,
+                payment_intent=_new_id("pi"),
+                customer_details={"email": session["customer_email"], "name": None},
+                payment_status="unpaid" if async_payment else "paid",
+            )
+            event = self._record("checkout.session.completed", session)
+        return self._send(event, deliver)
+
+    def async_payment_succeeded(self, session_id: str, *, deliver: bool = True):
+        with self._lock:
+            session = self._async_session(session_id)
+            session["payment_status"] = "paid"
+            event = self._record("checkout.session.async_payment_succeeded", session)
+        return self._send(event, deliver)
+
+    def async_payment_failed(self, session_id: str, *, deliver: bool = True):
+        with self._lock:
+            session = self._async_session(session_id)
+            event = self._record("checkout.session.async_payment_failed", session)
+        return self._send(event, deliver)
+
+    def _async_session(self, session_id: str) -> dict:
+        session = self._get_session(session_id)
+        if session["status"] != "complete" or session["payment_status"] != "unpaid":
+            raise ValueError(f"{session_id} is not awaiting an asynchronous payment.")
+        return session
+
+    def expire(self, session_id: str, *, deliver: bool = True):
+        """The session lapses: `checkout.session.expired`; returns (payload, header)."""
+        with self._lock:
+            session = self._get_session(session_id)
+            if session["status"] != "open":
+                raise ValueError(f"{session_id} is {session['status']}, not open.")
+            self._set_expired(session)
+            event = self._record("checkout.session.expired", session)
+        return self._send(event, deliver)
+
+    @staticmethod
+    def _set_expired(session: dict) -> None:
+        session.update(status="expired", url=None, expires_at=int(time.time()))
+
+    def refund(self, session_id: str, *, amount: int | None = None, deliver: bool = True):
+        """Refund the session's charge (in full by default): `charge.refunded` with a charge."""
+        with self._lock:
+            session = self._get_session(session_id)
+            if session["payment_status"] != "paid":
+                raise ValueError(f"{session_id} has not been paid.")
+            record = self._state.charges[session_id]
+            charge = record.get("charge")
+            if charge is None:
+                charge = record["charge"] = {
+                    "id": _new_id("ch"),
+                    "object": "charge",
+                    "amount": session["amount_total"],
+                    "amount_captured": session["amount_total"],
+                    "amount_refunded": 0,
+                    "captured": True,
+                    "created": int(time.time()),
+                    "currency": session["currency"],
+                    "livemode": False,
+                    "metadata": record["payment_intent_data"].get("metadata") or {},
+                    "paid": True,
+                    "payment_intent": session["payment_intent"],
+                    "refunded": False,
+                    "status": "succeeded",
+                }
+            remaining = charge["amount"] - charge["amount_refunded"]
+            amount = remaining if amount is None else amount
+            if not 0 < amount <= remaining:
+                raise ValueError(f"Cannot refund {amount}: {remaining} is left on the charge.")
+            charge["amount_refunded"] += amount
+            charge["refunded"] = charge["amount_refunded"] == charge["amount"]
+            event = self._record("charge.refunded", charge)
+        return self._send(event, deliver)
+
+    # Events -------------------------------------------------------------------------------
+
+    def event_for(
+        self,
+        type_: str,
+        obj: dict,
+        *,
+        event_id: str | None = None,
+        secret: str | None = None,
+        timestamp: int | None = None,
+    ) -> tuple[str, str]:
+        """A Stripe event around `obj`, as (JSON payload, Stripe-Signature header)."""
+        event = {
+            "id": event_id or _new_id("evt"),
+            "object": "event",
+            "api_version": API_VERSION,
+            "created": int(time.time()),
+            "data": {"object": json.loads(json.dumps(obj))},
+            "livemode": False,
+            "pending_webhooks": 1,
+            "request": {"id": None, "idempotency_key": None},
+            "type": type_,
+        }
+        # Stripe sends its events pretty-printed; the signature covers these exact bytes.
+        payload = json.dumps(event, indent=2, ensure_ascii=False)
+        return payload, self.sign(payload, secret=secret, timestamp=timestamp)
+
+    def sign(self, payload: str, *, secret: str | None = None, timestamp: int | None = None) -> str:
+        """The `Stripe-Signature` header, made by the stripe library's own signing code."""
+        return stripe.WebhookSignature.generate_signature_header(
+            payload, secret or self.webhook_secret, timestamp=timestamp
+        )
+
+    def _record(self, type_: str, obj: dict) -> tuple[str, str]:
+        """A new event about `obj` as it is now, kept in `events`; (payload, header)."""
+        payload, header = self.event_for(type_, obj)
+        with self._lock:
+            self._state.events.append(json.loads(payload))
+        return payload, header
+
+    def _send(self, event: tuple[str, str], deliver: bool) -> tuple[str, str]:
+        # Never while holding the lock: the site may call this server back meanwhile.
+        if deliver and self.webhook_url:
+            self.deliver(*event)
+        return event
+
+    def deliver(self, payload: str, header: str) -> int:
+        """POST an event to the webhook URL over HTTP, as Stripe does; returns the status."""
+        if not self.webhook_url:
+            raise RuntimeError("Set `webhook_url` to deliver events over HTTP.")
+        event = json.loads(payload)
+        request = urllib.request.Request(  # noqa: S310 (http only, to 127.0.0.1)
+            self.webhook_url,
+            data=payload.encode(),
+            method="POST",
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "Stripe-Signature": header,
+                "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                status, body = response.status, response.read().decode(errors="replace")
+        except urllib.error.HTTPError as error:
+            status, body = error.code, error.read().decode(errors="replace")
+        with self._lock:
+            self._state.deliveries.append(Delivery(event["id"], event["type"], status, body))
+        return status
+
+    # The test payment page ----------------------------------------------------------------
+
+    def payment_page(self, session_id: str) -> tuple[int, str]:
+        with self._lock:
+            session = self._state.sessions.get(session_id)
+            if session is None:
+                return 404, _page("Payment not found", "<p>There is no such payment.</p>")
+            session = dict(session)
+            line_items = self._state.charges[session_id]["line_items"]
+        if session["status"] != "open":
+            word = {"complete": "already paid", "expired": "expired"}[session["status"]]
+            return 410, _page("Payment closed", f"<p>This payment page is {word}.</p>")
+        amount = _money(session["amount_total"], session["currency"])
+        items = "".join(
+            "<li>{} &times; {}</li>".format(
+                html.escape(item["quantity"]),
+                html.escape(item["price_data"]["product_data"]["name"]),
+            )
+            for item in line_items
+        )
+        cancel = (
+            f'<p><a href="{html.escape(session["cancel_url"])}">Cancel</a></p>'
+            if session["cancel_url"]
+            else ""
+        )
+        body = (
+            f"<p>Paying as {html.escape(session['customer_email'] or 'a guest')}</p>"
+            f"<ul>{items}</ul>"
+            f'<p>Total: <strong data-testid="amount">{html.escape(amount)}</strong></p>'
+            f'<form method="post" action="/pay/{html.escape(session_id)}">'
+            f'<button type="submit">Pay {html.escape(amount)}</button></form>'
+            f"{cancel}"
+        )
+        return 200, _page(f"Pay {amount}", body)
+
+    def pay(self, session_id: str) -> tuple[int, str, str]:
+        """The Pay button: (status, Location, page)."""
+        with self._lock:
+            session = self._state.sessions.get(session_id)
+            if session is None:
+                return 404, "", _page("Payment not found", "<p>There is no such payment.</p>")
+            if session["status"] != "open":
+                return 409, "", _page("Payment closed", "<p>This payment is closed.</p>")
+            success_url = session["success_url"]
+            event = self.complete(session_id, deliver=False)
+        # Delivered before the browser is sent back, so what the success page shows is
+        # deterministic in tests (Stripe itself makes no such promise).
+        self._send(event, deliver=True)
+        return 303, success_url.replace("{CHECKOUT_SESSION_ID}", session_id), ""
+
+
+def _money(amount_minor: int, currency: str) -> str:
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    number = f"{amount_minor / 100:,.2f}"
+    return f"{symbol}{number}" if symbol else f"{number} {currency.upper()}"
+
+
+def _page(title: str, body: str) -> str:
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)} · Stripe test payment</title></head>"
+        f"<body><main><h1>{html.escape(title)}</h1>{body}</main></body></html>"
+    )
+
+
+class _Handler(BaseHTTPRequestHandler):
+    stripe: StripeServer  # set on the subclass made in `StripeServer.start`
+    server_version = "stripe-test-server/1"
+
+    def log_message(self, format, *args):
+        pass
+
+    def do_GET(self):
+        self._dispatch("GET")
+
+    def do_POST(self):
+        self._dispatch("POST")
+
+    def do_DELETE(self):
+        self._dispatch("DELETE")
+
+    def _dispatch(self, method: str) -> None:
+        path = urllib.parse.urlsplit(self.path).path
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_BODY_BYTES:
+            self._json(400, StripeError(400, "Invalid request body.").body)
+            return
+        body = self.rfile.read(length).decode("utf-8", errors="replace") if length else ""
+        if path.startswith("/v1/"):
+            headers = {key.lower(): value for key, value in self.headers.items()}
+            try:
+                status, result = self.stripe.api(method, path, headers, body)
+            except StripeError as error:
+                self._json(error.status, error.body)
+            else:
+                self._json(status, result)
+            return
+        match = PAY_PATH.match(path)
+        if match and method == "GET":
+            self._html(*self.stripe.payment_page(match["id"]))
+        elif match and method == "POST":
+            status, location, page = self.stripe.pay(match["id"])
+            if location:
+                self.send_response(status)
+                self.send_header("Location", location)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            else:
+                self._html(status, page)
+        else:
+            self._html(404, _page("Not found", "<p>Nothing here.</p>"))
+
+    def _json(self, status: int, body: dict) -> None:
+        data = json.dumps(body, indent=2).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Request-Id", _new_id("req"))
+        if status >= 400:
+            # As Stripe does for errors a retry cannot fix.
+            self.send_header("Stripe-Should-Retry", "false")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _html(self, status: int, page: str) -> None:
+        data = page.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def post_without_following(url: str, data: bytes = b"") -> tuple[int, dict[str, str], str]:
+    """A browser-less POST that does not follow redirects: (status, headers, body)."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        connection.request(
+            "POST",
+            parts.path + (f"?{parts.query}" if parts.query else ""),
+            body=data,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read().decode()
+    finally:
+        connection.close()
