@@ -105,6 +105,7 @@ def _progress_payload(progress, lesson) -> dict:
         "completion_url": reverse("course:completed", args=[progress.course.pk]),
         "next_url": next_lesson.url if next_lesson else None,
         "next_title": next_lesson.title if next_lesson else None,
+        "next_number": progress.resume_number if next_lesson else None,
     }
 
 

@@ -94,6 +94,9 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Wagtail's search index uses PostgreSQL's full-text search (GIN indexes) there.
+    INSTALLED_APPS.append("django.contrib.postgres")
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:

@@ -17,13 +17,13 @@ from tests.factories import UserFactory
 
 
 @pytest.fixture
-def course(course_site):
-    return course_site["course"]
+def course(site_tree):
+    return site_tree["course"]
 
 
 @pytest.fixture
-def lessons(course_site):
-    return course_site["lessons"]
+def lessons(site_tree):
+    return site_tree["lessons"]
 
 
 @pytest.fixture

@@ -1,10 +1,6 @@
 """Every demo page, in Chromium on a desktop and a phone: sound markup that loads cleanly."""
 
-import asyncio
-import contextlib
-
 import pytest
-from django.db import connections
 from wagtail.images import get_image_model
 
 from coachhouse.demo.loader import load_demo
@@ -73,40 +69,6 @@ async () => {
   await Promise.all(Array.from(document.images).map((img) => img.decode().catch(() => null)));
 }
 """
-
-
-@contextlib.contextmanager
-def playwrights_loop_paused():
-    """Between calls, Playwright's sync API marks its event loop as running in this thread."""
-    loop = asyncio._get_running_loop()
-    asyncio._set_running_loop(None)
-    try:
-        yield
-    finally:
-        asyncio._set_running_loop(loop)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_database_connection_beside_playwright(browser):
-    """Let the test thread use the database as usual while Playwright is running.
-
-    With an event loop marked as running, Django refuses synchronous database calls (hence
-    DJANGO_ALLOW_ASYNC_UNSAFE), and it hands the thread a second, "async" set of connections.
-    pytest-django keeps its snapshot of the migrated database (Wagtail's root page, default
-    site and locale) on the first set, so after the flush that ends each transactional test
-    `serialized_rollback` restores nothing when the database was created before Chromium
-    started. Sharing the first set of connections keeps one view of the test database.
-    """
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with playwrights_loop_paused():
-            thread_connections = {alias: connections[alias] for alias in connections}
-        loop_connections = {alias: connections[alias] for alias in connections}
-        for alias, connection in thread_connections.items():
-            connections[alias] = connection
-        yield
-        for alias, connection in loop_connections.items():
-            connections[alias] = connection
 
 
 @pytest.fixture

@@ -14,29 +14,11 @@ from lessons.models import LessonPage
 from tests.factories import ArticlePageFactory, make_site_tree
 
 
-def remove_wagtail_welcome_page():
-    """Wagtail's first migration leaves a "Welcome" page, slug `home`, where our home page goes.
-
-    `make_site_tree` (tests/factories.py) adds a home page with that same slug beside it, and
-    fails on the clash; remove the placeholder first, as the demo loader does.
-    """
-    Page.objects.filter(depth=2).exact_type(Page).delete()
-
-
-@pytest.fixture
-def site_tree(db):
-    """The shared `site_tree` fixture's pages, built on a tree without the Welcome page."""
-    remove_wagtail_welcome_page()
-    home, course, lessons, index = make_site_tree(lessons=3)
-    return {"home": home, "course": course, "lessons": lessons, "index": index}
-
-
 class PageTreeRulesTests(WagtailPageTests):
     """Editors only see page types that belong where they are adding a page."""
 
     @classmethod
     def setUpTestData(cls):
-        remove_wagtail_welcome_page()
         cls.home, cls.course, cls.lessons, cls.index = make_site_tree(lessons=1)
 
     def test_home_page_sits_only_at_the_top_of_the_tree(self):

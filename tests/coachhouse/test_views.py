@@ -6,24 +6,10 @@ from xml.etree import ElementTree
 
 import pytest
 from bs4 import BeautifulSoup
-from wagtail.models import Page
 
-from tests.factories import ArticlePageFactory, make_site_tree
+from tests.factories import ArticlePageFactory
 
 SITEMAP_NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
-
-
-@pytest.fixture
-def site_tree(db):
-    """The shared `site_tree` fixture's pages, built on a tree without Wagtail's Welcome page.
-
-    Wagtail's first migration leaves a "Welcome" page with the slug `home` where our home page
-    goes, and `make_site_tree` (tests/factories.py) fails on the clash; the demo loader removes
-    the placeholder the same way.
-    """
-    Page.objects.filter(depth=2).exact_type(Page).delete()
-    home, course, lessons, index = make_site_tree(lessons=3)
-    return {"home": home, "course": course, "lessons": lessons, "index": index}
 
 
 def soup_of(response) -> BeautifulSoup:

@@ -243,8 +243,8 @@ def test_only_waiting_people_have_a_position(db):
     assert positions(unconfirmed, invited) == [None, None]
 
 
-def test_course_graduates_go_first_when_the_coach_prioritises_them(course_site):
-    course = course_site["course"]
+def test_course_graduates_go_first_when_the_coach_prioritises_them(site_tree):
+    course = site_tree["course"]
     graduate, dropout = UserFactory(), UserFactory()
     Enrolment.objects.create(user=graduate, course=course, completed_at=timezone.now())
     Enrolment.objects.create(user=dropout, course=course)

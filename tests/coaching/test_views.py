@@ -35,8 +35,8 @@ def fresh_rate_limits():
 
 
 @pytest.fixture
-def waitlist_page(course_site):
-    return WaitListPageFactory(parent=course_site["home"])
+def waitlist_page(site_tree):
+    return WaitListPageFactory(parent=site_tree["home"])
 
 
 @pytest.fixture
@@ -429,28 +429,28 @@ def test_declining_the_invitation_frees_the_place(client, invitation_path):
 
 
 @pytest.fixture
-def graduate_client(client, course_site):
+def graduate_client(client, site_tree):
     learner = UserFactory()
-    course = course_site["course"]
+    course = site_tree["course"]
     course_services.enrolment_create(user=learner, course=course)
-    for lesson in course_site["lessons"]:
+    for lesson in site_tree["lessons"]:
         course_services.lesson_complete(user=learner, lesson=lesson)
     client.force_login(learner)
     return client
 
 
-def completed_path(course_site) -> str:
-    return reverse("course:completed", args=[course_site["course"].pk])
+def completed_path(site_tree) -> str:
+    return reverse("course:completed", args=[site_tree["course"].pk])
 
 
 def test_the_course_completion_page_links_to_the_wait_list_page(
-    graduate_client, course_site, waitlist_page
+    graduate_client, site_tree, waitlist_page
 ):
     site_settings = SiteSettings.for_site(Site.objects.get(is_default_site=True))
     site_settings.coaching_page = waitlist_page
     site_settings.save()
 
-    response = graduate_client.get(completed_path(course_site))
+    response = graduate_client.get(completed_path(site_tree))
 
     assert response.status_code == 200
     assert f'<a class="button" href="{waitlist_page.url}">Join the coaching wait list</a>' in (
@@ -459,9 +459,9 @@ def test_the_course_completion_page_links_to_the_wait_list_page(
 
 
 def test_the_course_completion_page_has_no_wait_list_link_when_none_is_chosen(
-    graduate_client, course_site, waitlist_page
+    graduate_client, site_tree, waitlist_page
 ):
-    response = graduate_client.get(completed_path(course_site))
+    response = graduate_client.get(completed_path(site_tree))
 
     assert response.status_code == 200
     assert "Join the coaching wait list" not in response.content.decode()

@@ -9,13 +9,13 @@ from tests.factories import ArticlePageFactory, UserFactory
 
 
 @pytest.fixture
-def course(course_site):
-    return course_site["course"]
+def course(site_tree):
+    return site_tree["course"]
 
 
 @pytest.fixture
-def lessons(course_site):
-    return course_site["lessons"]
+def lessons(site_tree):
+    return site_tree["lessons"]
 
 
 @pytest.fixture
@@ -47,8 +47,8 @@ def test_enrolling_twice_keeps_one_enrolment_and_sends_one_welcome_email_after_c
     assert mailoutbox[0].subject.startswith(f"Welcome to “{course.title}”")
 
 
-def test_enrolment_remembers_the_source_page_and_utm_tags_cut_to_100_characters(course_site):
-    article = ArticlePageFactory(parent=course_site["index"])
+def test_enrolment_remembers_the_source_page_and_utm_tags_cut_to_100_characters(site_tree):
+    article = ArticlePageFactory(parent=site_tree["index"])
     user = UserFactory()
     source = EnrolmentSource(
         page=article,
@@ -60,7 +60,7 @@ def test_enrolment_remembers_the_source_page_and_utm_tags_cut_to_100_characters(
         },
     )
 
-    enrolment, _ = services.enrolment_create(user=user, course=course_site["course"], source=source)
+    enrolment, _ = services.enrolment_create(user=user, course=site_tree["course"], source=source)
 
     enrolment.refresh_from_db()
     assert enrolment.source_page_id == article.pk

@@ -33,13 +33,13 @@ def fresh_rate_limits():
 
 
 @pytest.fixture
-def course(course_site):
-    return course_site["course"]
+def course(site_tree):
+    return site_tree["course"]
 
 
 @pytest.fixture
-def lessons(course_site):
-    return course_site["lessons"]
+def lessons(site_tree):
+    return site_tree["lessons"]
 
 
 @pytest.fixture
@@ -115,9 +115,9 @@ def test_free_preview_is_open_to_all_and_other_lessons_only_to_enrolled_learners
 
 
 def test_sign_up_round_trip_enrols_the_reader_from_the_article_they_came_from(
-    client, course, lessons, course_site, mailoutbox, django_capture_on_commit_callbacks
+    client, course, lessons, site_tree, mailoutbox, django_capture_on_commit_callbacks
 ):
-    article = ArticlePageFactory(parent=course_site["index"])
+    article = ArticlePageFactory(parent=site_tree["index"])
     start = start_url(course)
 
     response = client.get(start, {"source": article.pk, "utm_source": "news"})
@@ -192,8 +192,8 @@ def test_start_ignores_a_source_that_is_not_a_live_page(client, course, lessons,
     assert Enrolment.objects.get(user=user).source_page is None
 
 
-def test_start_ignores_a_draft_page_as_source(client, course, course_site):
-    draft = ArticlePageFactory(parent=course_site["index"], live=False)
+def test_start_ignores_a_draft_page_as_source(client, course, site_tree):
+    draft = ArticlePageFactory(parent=site_tree["index"], live=False)
     user = UserFactory()
     client.force_login(user)
 
@@ -427,9 +427,9 @@ def test_certificate_of_an_unfinished_course_or_a_random_id_is_not_found(client,
 
 
 def test_enrolled_lesson_page_queries_do_not_grow_with_the_number_of_lessons(
-    client, course_site, course, lessons
+    client, site_tree, course, lessons
 ):
-    long_course = CoursePageFactory(parent=course_site["home"], title="The long course")
+    long_course = CoursePageFactory(parent=site_tree["home"], title="The long course")
     long_lessons = [
         LessonPageFactory(parent=long_course, title=f"Step {n}", free_preview=(n == 1))
         for n in range(1, 13)

@@ -49,9 +49,9 @@
         a.href = state.completion_url;
         a.textContent = "See your certificate";
       } else if (state.next_url) {
-        p.textContent = "Up next: “" + state.next_title + "”.";
+        p.textContent = "Up next: lesson " + state.next_number + ", “" + state.next_title + "”.";
         a.href = state.next_url;
-        a.textContent = "Continue to the next lesson";
+        a.textContent = "Continue to lesson " + state.next_number;
       }
       if (a.href) { next.appendChild(p); next.appendChild(a); }
     }

@@ -1,0 +1,97 @@
+"""Browser tests: Debian's Chromium driven by Playwright, against pytest-django's live server."""
+
+import asyncio
+import contextlib
+import os
+import shutil
+
+import pytest
+from django.core.cache import cache
+from django.db import connections
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not os.path.exists(CHROMIUM):
+        message = (
+            "Chromium is missing: install it with `apt-get install -y chromium` (.ci/run does)."
+        )
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        # Without the background-networking flags Chromium tries hosts it cannot reach.
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser(browser):
+    """pytest-playwright's browser, with the database usable from the test thread beside it.
+
+    Playwright stays running for the rest of the session, so this lasts until the end: later
+    tests in other folders run while its event loop is marked as running, too.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        # Playwright's sync API marks an event loop as running in the test thread, and Django
+        # refuses synchronous database calls from such a thread unless told otherwise.
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with thread_database_connections():
+            yield browser
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """allauth counts sign-up and code attempts in the cache; every test starts from zero."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@contextlib.contextmanager
+def thread_database_connections():
+    """Give the test thread one set of database connections while Playwright's loop "runs".
+
+    Between calls, Playwright's sync API leaves its event loop marked as running in this
+    thread. Django then refuses synchronous queries (hence DJANGO_ALLOW_ASYNC_UNSAFE) and hands
+    the thread a second, "async" set of connections. pytest-django keeps its snapshot for
+    serialized rollback (Wagtail's root page, collection, locale and default site) on the set
+    that was current when it created the test database; on the other set, the flush after a
+    transactional test is followed by no restore at all. This puts the thread's own set in
+    both places (or the "async" set, if only that one holds the snapshot), and must run
+    before the test database is created when that happens after Chromium starts.
+    """
+    loop_connections = {alias: connections[alias] for alias in connections}
+    loop = asyncio._get_running_loop()
+    asyncio._set_running_loop(None)
+    try:
+        thread_connections = {alias: connections[alias] for alias in connections}
+    finally:
+        asyncio._set_running_loop(loop)
+    for alias, connection in thread_connections.items():
+        loop_connection = loop_connections[alias]
+        if _has_snapshot(loop_connection) and not _has_snapshot(connection):
+            connection = loop_connection
+        connections[alias] = connection
+    try:
+        yield
+    finally:
+        for alias, connection in loop_connections.items():
+            connections[alias] = connection
+
+
+def _has_snapshot(connection) -> bool:
+    return hasattr(connection, "_test_serialized_contents")
