@@ -24,10 +24,6 @@ pytestmark = [
     # Serialised rollback puts back what the migrations created (the page tree, content
     # types) after each test, so tests that run later find the database as they expect.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/coachhouse",
-    ),
 ]
 
 Status = WaitListEntry.Status

@@ -17,7 +17,6 @@ from coaching import services, tokens
 from coaching.models import Payment, StripeEvent, WaitListEntry, WaitListEvent
 from tests.factories import WaitListEntryFactory
 
-SKIP_REASON = "needs PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/coachhouse"
 WEBHOOK = "/stripe/webhook/"
 BOOKED_TEXT = "Payment received, you’re booked!"
 ROUNDS = range(3)
@@ -25,7 +24,6 @@ TIMEOUT = 60
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason=SKIP_REASON),
     # live_server needs committed data; serialized rollback restores Wagtail's root page and
     # default site, which the flush after each transactional test removes.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),

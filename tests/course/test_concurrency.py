@@ -14,10 +14,6 @@ THREADS = 20
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/coachhouse",
-    ),
     # Restores the migrations' rows (root page, default locale) that flushing removes.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
