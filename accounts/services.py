@@ -25,6 +25,13 @@ def user_set_marketing_consent(*, user: User, consent: bool) -> User:
     return user
 
 
+def user_set_name(*, user: User, first_name: str, last_name: str) -> User:
+    """The name the person wants on their certificate and in emails."""
+    user.first_name, user.last_name = first_name.strip(), last_name.strip()
+    user.save(update_fields=["first_name", "last_name"])
+    return user
+
+
 def user_export_data(*, user: User) -> dict[str, Any]:
     """Everything stored about the person: their user row and every row that points at it."""
     data: dict[str, Any] = {"user": _row(user, exclude=set())}

@@ -13,6 +13,13 @@ from accounts.models import normalise_email
 
 NAME_MAX_LENGTH = 120
 GOALS_MAX_LENGTH = 1000
+CURRENCY_SYMBOLS = {"gbp": "£", "eur": "€", "usd": "$"}
+
+
+def format_money(minor: int, currency: str) -> str:
+    """450.00 in pounds from 45000 and "gbp": "£450.00"."""
+    symbol = CURRENCY_SYMBOLS.get(currency, currency.upper() + " ")
+    return f"{symbol}{minor / 100:,.2f}"
 
 
 class WaitListPage(Page):
@@ -202,8 +209,7 @@ class CoachingPackage(models.Model):
 
     @property
     def price_display(self) -> str:
-        symbol = {"gbp": "£", "eur": "€", "usd": "$"}[self.currency]
-        return f"{symbol}{self.price_minor / 100:,.2f}"
+        return format_money(self.price_minor, self.currency)
 
 
 class Payment(models.Model):
@@ -238,8 +244,7 @@ class Payment(models.Model):
 
     @property
     def amount_display(self) -> str:
-        symbol = {"gbp": "£", "eur": "€", "usd": "$"}.get(self.currency, "")
-        return f"{symbol}{self.amount_minor / 100:,.2f}"
+        return format_money(self.amount_minor, self.currency)
 
 
 class StripeEvent(models.Model):

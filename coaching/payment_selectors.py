@@ -3,12 +3,7 @@
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
-from coaching.models import Payment
-
-
-def _format(currency: str, minor: int) -> str:
-    symbol = {"gbp": "£", "eur": "€", "usd": "$"}.get(currency, currency.upper() + " ")
-    return f"{symbol}{minor / 100:,.2f}"
+from coaching.models import Payment, format_money
 
 
 def payments_totals(payments: QuerySet[Payment]) -> list[dict]:
@@ -24,7 +19,7 @@ def payments_totals(payments: QuerySet[Payment]) -> list[dict]:
         {
             "currency": row["currency"],
             "count": row["count"],
-            "total": _format(row["currency"], row["total"]),
+            "total": format_money(row["total"], row["currency"]),
         }
         for row in rows
     ]

@@ -27,11 +27,5 @@ class CertificateNameForm(forms.Form):
     last_name = forms.CharField(label="Last name", max_length=150, required=False)
 
     def __init__(self, *args, user, **kwargs):
-        self.user = user
         kwargs.setdefault("initial", {"first_name": user.first_name, "last_name": user.last_name})
         super().__init__(*args, **kwargs)
-
-    def save(self):
-        self.user.first_name = self.cleaned_data["first_name"]
-        self.user.last_name = self.cleaned_data["last_name"]
-        self.user.save(update_fields=["first_name", "last_name"])

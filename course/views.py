@@ -9,6 +9,7 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accounts.services import user_set_name
 from course import selectors, services
 from course.attribution import source_from_request, source_to_params
 from course.forms import CertificateNameForm, ReflectionForm
@@ -166,7 +167,7 @@ def completed(request, course_id: int):
         request.POST if request.method == "POST" else None, user=request.user
     )
     if request.method == "POST" and form.is_valid():
-        form.save()
+        user_set_name(user=request.user, **form.cleaned_data)
         messages.success(request, "Your certificate shows your name now.")
         return redirect("course:completed", course_id=course.pk)
     return render(

@@ -3,9 +3,11 @@
 import os
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
-from tests.factories import make_site_tree
+from course import services as course_services
+from tests.factories import UserFactory, make_site_tree
 
 POSTGRES_ONLY = (
     "needs PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/coachhouse "
@@ -38,3 +40,29 @@ def site_tree(db):
     """A home page as the site root, a 3-lesson course (lesson 1 a free preview), an index."""
     home, course, lessons, index = make_site_tree(lessons=3)
     return {"home": home, "course": course, "lessons": lessons, "index": index}
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Rate limits (allauth's, the wait list's) live in the cache, which outlives a test."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def course(site_tree):
+    return site_tree["course"]
+
+
+@pytest.fixture
+def lessons(site_tree):
+    return site_tree["lessons"]
+
+
+@pytest.fixture
+def learner(course):
+    """A learner enrolled in `course`, with no progress yet."""
+    user = UserFactory()
+    course_services.enrolment_create(user=user, course=course)
+    return user

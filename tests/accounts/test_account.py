@@ -17,16 +17,6 @@ from tests.factories import UserFactory
 
 
 @pytest.fixture
-def course(site_tree):
-    return site_tree["course"]
-
-
-@pytest.fixture
-def lessons(site_tree):
-    return site_tree["lessons"]
-
-
-@pytest.fixture
 def learner(course, lessons):
     """An enrolled learner who finished lesson 1 and answered its reflection prompt."""
     user = UserFactory(email="sam@example.com")

@@ -6,7 +6,6 @@ import os
 import shutil
 
 import pytest
-from django.core.cache import cache
 from django.db import connections
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -49,14 +48,6 @@ def browser(browser):
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         with thread_database_connections():
             yield browser
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    """allauth counts sign-up and code attempts in the cache; every test starts from zero."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @contextlib.contextmanager

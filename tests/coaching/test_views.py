@@ -6,7 +6,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core import signing
-from django.core.cache import cache
 from django.urls import reverse
 from wagtail.models import Site
 
@@ -26,12 +25,6 @@ Status = WaitListEntry.Status
 NEXT_IN_LINE = "You’re next in line."
 RATE_LIMITED = "That's a lot of sign-ups from here in a short time."
 CHECK_EMAIL = "Check your email"
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    """The join form's rate limits live in the cache, which outlives a single test."""
-    cache.clear()
 
 
 @pytest.fixture

@@ -8,23 +8,6 @@ from course.services import EnrolmentSource, NotEnrolled
 from tests.factories import ArticlePageFactory, UserFactory
 
 
-@pytest.fixture
-def course(site_tree):
-    return site_tree["course"]
-
-
-@pytest.fixture
-def lessons(site_tree):
-    return site_tree["lessons"]
-
-
-@pytest.fixture
-def learner(course):
-    user = UserFactory()
-    services.enrolment_create(user=user, course=course)
-    return user
-
-
 def complete(user, *lessons):
     for lesson in lessons:
         services.lesson_complete(user=user, lesson=lesson)

@@ -6,7 +6,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -24,29 +23,6 @@ BODY_SENTENCE = "Start with what you want."  # the lesson body the factories wri
 TEASER_HEADING = "This lesson is part of the free course"
 CONFIRM_EMAIL_URL = "/accounts/confirm-email/"  # allauth: enter the emailed code here
 CODE = re.compile(r"\b[A-Z0-9]{4}-[A-Z0-9]{4}\b")
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    """allauth keeps its rate limits in the cache, which outlives a single test."""
-    cache.clear()
-
-
-@pytest.fixture
-def course(site_tree):
-    return site_tree["course"]
-
-
-@pytest.fixture
-def lessons(site_tree):
-    return site_tree["lessons"]
-
-
-@pytest.fixture
-def learner(course):
-    user = UserFactory()
-    services.enrolment_create(user=user, course=course)
-    return user
 
 
 @pytest.fixture
