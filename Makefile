@@ -33,6 +33,9 @@ run: $(STAMP)
 	@echo "  Wagtail admin:          http://127.0.0.1:$(PORT)/admin/  (sign in with the editor account above)"
 	@echo "  Emails, such as sign-in codes and wait-list links, are printed below in this terminal."
 	@echo ""
+	@# The task worker (emails, search indexing) runs beside the web server and stops with it.
+	@$(PY) manage.py db_worker --verbosity 0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 lint: $(STAMP)

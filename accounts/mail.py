@@ -1,8 +1,10 @@
 """Sending the site's own emails: a subject, a plain-text body and an HTML body from templates."""
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
 from django.template.loader import render_to_string
+
+from accounts.tasks import deliver_email
 
 
 def absolute_url(path: str) -> str:
@@ -11,7 +13,10 @@ def absolute_url(path: str) -> str:
 
 
 def email_send(*, to: str, template: str, context: dict, headers: dict | None = None) -> None:
-    """Render `emails/<template>_subject.txt`, `<template>.txt` and `<template>.html`, and send."""
+    """Render `emails/<template>_subject.txt`, `<template>.txt` and `<template>.html`, and
+    hand the message to the background worker once the current transaction commits (a
+    rolled-back change sends nothing)."""
+
     context = {
         "site_name": settings.WAGTAIL_SITE_NAME,
         "base_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/"),
@@ -20,12 +25,5 @@ def email_send(*, to: str, template: str, context: dict, headers: dict | None = 
     subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
     text = render_to_string(f"emails/{template}.txt", context).strip()
     html = render_to_string(f"emails/{template}.html", context)
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to],
-        headers=headers or {},
-    )
-    message.attach_alternative(html, "text/html")
-    message.send()
+    message = {"to": to, "subject": subject, "text": text, "html": html, "headers": headers or {}}
+    transaction.on_commit(lambda: deliver_email.enqueue(**message))

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "wagtail.search",
     "wagtail.admin",
     "wagtail",
+    "django_tasks_db",
     "modelcluster",
     "taggit",
     "django.contrib.admin",
@@ -155,6 +156,14 @@ STORAGES = {
 }
 
 MAILERS = {"default": mailer_from_url(env_str("EMAIL_URL") or "console:")}
+
+# Emails (and Wagtail's search and reference indexing) run as tasks. "database" queues them
+# for `manage.py db_worker` (make run starts one); "immediate" runs them in the request.
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+}
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[env_str("TASKS_BACKEND", "database")]}}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Coachhouse <hello@coachhouse.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

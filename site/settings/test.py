@@ -8,6 +8,9 @@ from .base import *  # noqa: E402, F403
 
 DEBUG = False
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+# Tasks run in the request, so tests read sent emails at once; tests of the worker itself
+# switch to the database backend and run `db_worker`.
+TASKS = {"default": {"BACKEND": TASK_BACKENDS["immediate"]}}  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     **STORAGES,  # noqa: F405
