@@ -1,0 +1,166 @@
+"""Emails go through the tasks framework: after commit, retried when the mail server fails."""
+
+import datetime
+import smtplib
+
+import pytest
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
+from django.core.management import call_command
+from django.db import transaction
+from django.test import TestCase
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from accounts.mail import email_send
+from accounts.tasks import MAX_ATTEMPTS
+from course import services
+from tests.factories import UserFactory
+
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+class FlakyMailServer(LocmemBackend):
+    """The locmem backend behind a mail server that refuses the first `failures` messages."""
+
+    failures = 0
+
+    def send_messages(self, messages):
+        if FlakyMailServer.failures > 0:
+            FlakyMailServer.failures -= 1
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        return super().send_messages(messages)
+
+
+@pytest.fixture
+def flaky_mail_server(settings):
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.FlakyMailServer"}}
+    FlakyMailServer.failures = 0
+    return FlakyMailServer
+
+
+@pytest.fixture
+def database_tasks(settings):
+    settings.TASKS = DATABASE_TASKS
+
+
+def send_test_email(to="sam@example.com"):
+    """Send as a view would: the message is queued when the (test's) transaction commits."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        queue_test_email(to)
+
+
+def queue_test_email(to="sam@example.com"):
+    email_send(
+        to=to,
+        template="course_welcome",
+        context={
+            "user": UserFactory.build(email=to),
+            "course": type("Course", (), {"title": "Land a job you love", "outcome": "A plan."}),
+            "lesson_count": 8,
+            "first_lesson_url": "http://testserver/lesson-1/",
+        },
+    )
+
+
+def email_tasks():
+    """The email deliveries queued (Wagtail queues its own indexing tasks beside them)."""
+    return DBTaskResult.objects.filter(task_path="accounts.tasks.deliver_email")
+
+
+def run_worker():
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+
+
+def make_retries_due():
+    email_tasks().filter(status="READY").update(run_after=timezone.now())
+
+
+def test_nothing_is_sent_or_queued_when_the_enrolment_is_rolled_back(
+    db, database_tasks, site_tree, django_capture_on_commit_callbacks
+):
+    user = UserFactory()
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        services.enrolment_create(user=user, course=site_tree["course"])
+        raise RuntimeError("the request failed after enrolling")
+
+    assert callbacks == []
+    assert email_tasks().count() == 0
+    assert mail.outbox == []
+
+
+def test_an_email_waits_for_the_worker_and_the_worker_delivers_it(db, database_tasks):
+    with TestCase.captureOnCommitCallbacks(execute=True), transaction.atomic():
+        queue_test_email()
+        assert email_tasks().count() == 0, "queued before the transaction committed"
+
+    assert email_tasks().get().status == "READY"
+    assert mail.outbox == []
+
+    run_worker()
+
+    assert email_tasks().get().status == "SUCCESSFUL"
+    [message] = mail.outbox
+    assert message.to == ["sam@example.com"]
+    assert "Land a job you love" in message.subject
+    assert "http://testserver/lesson-1/" in message.body
+    assert message.alternatives[0].mimetype == "text/html"
+
+
+def test_a_mail_server_failure_is_retried_later_and_the_email_is_delivered(
+    db, database_tasks, flaky_mail_server
+):
+    flaky_mail_server.failures = 1
+    send_test_email()
+
+    run_worker()
+
+    assert mail.outbox == []
+    first, retry = email_tasks().order_by("enqueued_at")
+    assert first.status == "SUCCESSFUL" and first.return_value["delivered"] is False
+    assert retry.status == "READY"
+    assert retry.run_after > timezone.now() + datetime.timedelta(seconds=20), "no back-off"
+
+    run_worker()  # not due yet: nothing happens
+    assert mail.outbox == []
+
+    make_retries_due()
+    run_worker()
+
+    [message] = mail.outbox
+    assert message.to == ["sam@example.com"]
+    assert email_tasks().filter(status="SUCCESSFUL").count() == 2
+
+
+def test_an_email_the_mail_server_never_takes_fails_visibly_after_the_last_attempt(
+    db, database_tasks, flaky_mail_server, admin_client
+):
+    flaky_mail_server.failures = MAX_ATTEMPTS
+    send_test_email()
+
+    for _ in range(MAX_ATTEMPTS):
+        make_retries_due()
+        run_worker()
+
+    assert mail.outbox == []
+    assert email_tasks().count() == MAX_ATTEMPTS
+    failed = email_tasks().get(status="FAILED")
+    assert failed.args_kwargs["kwargs"]["attempt"] == MAX_ATTEMPTS
+    assert "SMTPServerDisconnected" in failed.exception_class_path
+
+    response = admin_client.get("/admin/background-tasks/?status=FAILED")
+    assert response.status_code == 200
+    assert "accounts.tasks.deliver_email" in response.content.decode()
+
+
+def test_in_process_tasks_retry_at_once_when_the_mail_server_fails_once(db, flaky_mail_server):
+    flaky_mail_server.failures = 1
+
+    send_test_email()
+
+    [message] = mail.outbox
+    assert message.to == ["sam@example.com"]
