@@ -7,6 +7,11 @@ class MarketingConsentForm(forms.Form):
         label="Send me occasional news and new articles by email",
         help_text="Separate from course emails. You can change your mind at any time.",
     )
+    course_reminders = forms.BooleanField(
+        required=False,
+        label="Nudge me by email when a course I’m taking goes quiet",
+        help_text="A short note after a few days without progress, with the lesson to continue.",
+    )
 
 
 class DeleteAccountForm(forms.Form):

@@ -46,6 +46,12 @@ class User(AbstractUser):
         blank=True,
         help_text="When the person ticked the box to receive news by email; empty if they did not.",
     )
+    course_emails_unsubscribed_at = models.DateTimeField(
+        "unsubscribed from course reminders at",
+        null=True,
+        blank=True,
+        help_text="When the person turned off course reminder emails; empty while they get them.",
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

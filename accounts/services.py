@@ -25,6 +25,18 @@ def user_set_marketing_consent(*, user: User, consent: bool) -> User:
     return user
 
 
+def user_set_course_emails(*, user: User, subscribed: bool) -> User:
+    """Turn course reminder emails on or off; unsubscribing again keeps the first time."""
+    if not subscribed:
+        User.objects.filter(pk=user.pk, course_emails_unsubscribed_at__isnull=True).update(
+            course_emails_unsubscribed_at=timezone.now()
+        )
+    else:
+        User.objects.filter(pk=user.pk).update(course_emails_unsubscribed_at=None)
+    user.refresh_from_db(fields=["course_emails_unsubscribed_at"])
+    return user
+
+
 def user_set_name(*, user: User, first_name: str, last_name: str) -> User:
     """The name the person wants on their certificate and in emails."""
     user.first_name, user.last_name = first_name.strip(), last_name.strip()

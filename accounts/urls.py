@@ -9,4 +9,5 @@ urlpatterns = [
     path("account/", views.account, name="account"),
     path("account/export/", views.export, name="export"),
     path("account/delete/", views.delete, name="delete"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

@@ -3,12 +3,14 @@
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
 
-from accounts import services
+from accounts import services, tokens
 from accounts.forms import DeleteAccountForm, MarketingConsentForm
 
 
@@ -26,10 +28,14 @@ def account(request):
     user = request.user
     form = MarketingConsentForm(
         request.POST if request.method == "POST" else None,
-        initial={"marketing": user.marketing_consent_at is not None},
+        initial={
+            "marketing": user.marketing_consent_at is not None,
+            "course_reminders": user.course_emails_unsubscribed_at is None,
+        },
     )
     if request.method == "POST" and form.is_valid():
         services.user_set_marketing_consent(user=user, consent=form.cleaned_data["marketing"])
+        services.user_set_course_emails(user=user, subscribed=form.cleaned_data["course_reminders"])
         messages.success(request, "Your email preferences are saved.")
         return redirect("accounts:account")
     return render(
@@ -63,3 +69,25 @@ def delete(request):
         messages.success(request, "Your account and everything in it has been deleted.")
         return redirect("/")
     return render(request, "accounts/delete.html", {"form": form})
+
+
+# RFC 8058 one-click unsubscribe: mail providers POST `List-Unsubscribe=One-Click` to the
+# link in the List-Unsubscribe header, without cookies or a CSRF token. The signed token is
+# what authorises the request, so the view is exempt from CSRF; a GET only shows a button,
+# so link scanners that follow links unsubscribe nobody.
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token: str):
+    """Stop course reminder emails from a link in one, without signing in."""
+    user = tokens.user_from_unsubscribe_token(token)
+    if user is None:
+        raise Http404("This unsubscribe link is not valid.")
+    if request.method == "POST":
+        services.user_set_course_emails(user=user, subscribed=False)
+        return render(request, "accounts/unsubscribed.html", {"email": user.email})
+    return render(
+        request,
+        "accounts/unsubscribe.html",
+        {"email": user.email, "already": user.course_emails_unsubscribed_at is not None},
+    )

@@ -1,8 +1,9 @@
-"""The course's emails to learners: welcome and completion."""
+"""The course's emails to learners: welcome, completion and reminders."""
 
 from django.urls import reverse
 
 from accounts.mail import absolute_url, email_send
+from accounts.tokens import unsubscribe_token
 
 
 def send_welcome(enrolment) -> None:
@@ -34,5 +35,37 @@ def send_completion(enrolment) -> None:
             "certificate_url": absolute_url(
                 reverse("course:certificate", args=[enrolment.certificate_id])
             ),
+        },
+    )
+
+
+def send_nudge(*, progress, step: int) -> None:
+    """Remind a learner whose course has gone quiet, linking to the lesson to continue.
+
+    A marketing-type email: it carries a one-click unsubscribe link and the RFC 8058
+    List-Unsubscribe headers, so mail providers can offer their own unsubscribe button.
+    """
+    enrolment, lesson = progress.enrolment, progress.resume_lesson
+    unsubscribe_url = absolute_url(
+        reverse("accounts:unsubscribe", args=[unsubscribe_token(enrolment.user)])
+    )
+    email_send(
+        to=enrolment.user.email,
+        template="nudge",
+        context={
+            "user": enrolment.user,
+            "course": progress.course,
+            "lesson": lesson,
+            "lesson_number": progress.resume_number,
+            "lesson_url": absolute_url(lesson.get_url()),
+            "completed_count": progress.completed_count,
+            "lesson_total": progress.total,
+            "step": step,
+            "dashboard_url": absolute_url(reverse("accounts:dashboard")),
+            "unsubscribe_url": unsubscribe_url,
+        },
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )

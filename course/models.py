@@ -5,14 +5,18 @@ from decimal import Decimal
 
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
+
+from course.panels import DripSchedulePanel
 
 REFLECTION_MAX_LENGTH = 5000
 
@@ -50,6 +54,7 @@ class CoursePage(Page):
         MultiFieldPanel(
             [FieldRowPanel([FieldPanel("price"), FieldPanel("currency")])], heading="Price"
         ),
+        DripSchedulePanel(heading="Drip schedule"),
     ]
     search_fields = [
         *Page.search_fields,
@@ -157,6 +162,11 @@ class Enrolment(models.Model):
     utm_campaign = models.CharField(max_length=100, blank=True)
     utm_term = models.CharField(max_length=100, blank=True)
     utm_content = models.CharField(max_length=100, blank=True)
+    nudges_paused_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The learner chose “Take a break”: no reminder emails until then.",
+    )
 
     class Meta:
         constraints = [
@@ -165,6 +175,85 @@ class Enrolment(models.Model):
 
     def __str__(self):
         return f"{self.user} in {self.course}"
+
+
+def validate_nudge_days(value: str) -> None:
+    try:
+        days = [int(part) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise ValidationError(
+            "Write whole numbers of days separated by commas, like 3,7,14."
+        ) from None
+    if not days:
+        raise ValidationError("Give at least one number of days, like 3,7,14.")
+    if any(day < 1 or day > 365 for day in days):
+        raise ValidationError("Each number of days must be between 1 and 365.")
+    if len(set(days)) != len(days):
+        raise ValidationError("Each number of days may appear once.")
+
+
+def parse_nudge_days(value: str) -> list[int]:
+    """The configured steps as sorted whole days; anything unreadable is left out."""
+    days = {int(part) for part in value.split(",") if part.strip().isdigit()}
+    return sorted(day for day in days if 1 <= day <= 365)
+
+
+@register_setting(icon="mail")
+class NudgeSettings(BaseGenericSetting):
+    """When learners who stall get a reminder email (one per step, each at most once)."""
+
+    enabled = models.BooleanField(
+        "send reminders",
+        default=True,
+        help_text="Untick to stop every course reminder email at once.",
+    )
+    days = models.CharField(
+        "days without progress",
+        max_length=100,
+        default="3,7,14",
+        validators=[validate_nudge_days],
+        help_text=(
+            "A learner who has made no progress for this many days gets a reminder, once for "
+            "each number, e.g. 3,7,14."
+        ),
+    )
+
+    panels = [FieldPanel("enabled"), FieldPanel("days")]
+
+    class Meta:
+        verbose_name = "course reminders"
+
+    @property
+    def steps(self) -> list[int]:
+        return parse_nudge_days(self.days)
+
+
+class Nudge(models.Model):
+    """A reminder step for one enrolment: sent once, or passed over for a later step."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="nudges")
+    step = models.PositiveSmallIntegerField(help_text="Days without progress this step is for.")
+    sent_at = models.DateTimeField(default=timezone.now)
+    skipped = models.BooleanField(
+        default=False,
+        help_text="Not emailed: a later step was already due when this one was reached.",
+    )
+    lesson = models.ForeignKey(
+        "lessons.LessonPage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The lesson the email invited the learner to continue with.",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "step"], name="unique_nudge_step"),
+        ]
+
+    def __str__(self):
+        return f"Day {self.step} reminder for {self.enrolment}"
 
 
 class LessonProgress(models.Model):

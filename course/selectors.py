@@ -1,8 +1,21 @@
 """Reads about learners' progress, each in a fixed number of queries."""
 
 from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from django.apps import apps
+from django.utils import timezone
 
 from course.models import CoursePage, Enrolment, LessonProgress, Reflection
+
+
+@dataclass(frozen=True)
+class LessonOpening:
+    """A drip-scheduled lesson that is still locked for the learner, and when it opens."""
+
+    lesson: object
+    number: int
+    opens_at: datetime
 
 
 @dataclass
@@ -13,6 +26,7 @@ class CourseProgress:
     lessons: list
     completed_ids: set[int] = field(default_factory=set)
     enrolment: Enrolment | None = None
+    now: datetime = field(default_factory=timezone.now)
 
     @property
     def total(self) -> int:
@@ -47,11 +61,49 @@ class CourseProgress:
     def is_done(self, lesson) -> bool:
         return lesson.pk in self.completed_ids
 
+    def opens_at(self, lesson) -> datetime | None:
+        """When the lesson opens for this learner while drip still locks it; otherwise None."""
+        opens = lesson_opens_at(lesson=lesson, enrolment=self.enrolment)
+        return opens if opens is not None and opens > self.now else None
 
-def course_progress(*, user, course: CoursePage, lessons: list | None = None) -> CourseProgress:
+    def is_locked(self, lesson) -> bool:
+        return self.opens_at(lesson) is not None
+
+    @property
+    def resume_opens_at(self) -> datetime | None:
+        """When the lesson to continue with opens, if drip still locks it."""
+        return self.opens_at(self.resume_lesson) if self.resume_lesson else None
+
+    @property
+    def next_opening(self) -> LessonOpening | None:
+        """The locked lesson that opens soonest (the earlier lesson on a tie)."""
+        locked = [
+            LessonOpening(lesson=lesson, number=number, opens_at=opens_at)
+            for number, lesson in enumerate(self.lessons, 1)
+            if (opens_at := self.opens_at(lesson)) is not None
+        ]
+        return min(locked, key=lambda opening: (opening.opens_at, opening.number), default=None)
+
+
+def lesson_opens_at(*, lesson, enrolment: Enrolment | None) -> datetime | None:
+    """When a drip-scheduled lesson opens for an enrolment; None if it never waits.
+
+    It opens at the start of the day (in the site's time zone) N days after enrolment, so
+    "Opens on 14 May" holds for the whole of 14 May.
+    """
+    days = lesson.available_after_days
+    if enrolment is None or lesson.free_preview or not days:
+        return None
+    day = timezone.localdate(enrolment.enrolled_at) + timedelta(days=days)
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def course_progress(
+    *, user, course: CoursePage, lessons: list | None = None, now: datetime | None = None
+) -> CourseProgress:
     """The learner's progress in the course: one query for enrolment, one for all progress."""
     lessons = course.lesson_list if lessons is None else lessons
-    progress = CourseProgress(course=course, lessons=lessons)
+    progress = CourseProgress(course=course, lessons=lessons, now=now or timezone.now())
     if not user.is_authenticated:
         return progress
     progress.enrolment = Enrolment.objects.filter(user=user, course=course).first()
@@ -66,12 +118,14 @@ def course_progress(*, user, course: CoursePage, lessons: list | None = None) ->
     return progress
 
 
-def learner_courses(*, user) -> list[CourseProgress]:
+def learner_courses(*, user, now: datetime | None = None) -> list[CourseProgress]:
     """Every course the learner is enrolled in, most recently enrolled first."""
     enrolments = (
         Enrolment.objects.filter(user=user).select_related("course").order_by("-enrolled_at")
     )
-    return [course_progress(user=user, course=enrolment.course) for enrolment in enrolments]
+    return [
+        course_progress(user=user, course=enrolment.course, now=now) for enrolment in enrolments
+    ]
 
 
 def lesson_reflections(*, user, lesson) -> dict[str, Reflection]:
@@ -91,10 +145,37 @@ def learner_reflections(*, user):
 
 
 def lesson_is_open(*, user, lesson, progress: CourseProgress, preview: bool = False) -> bool:
-    """Free previews are open to all; the rest to enrolled learners, and to editors."""
-    return (
-        lesson.free_preview
-        or preview
-        or progress.enrolment is not None
-        or (user.is_authenticated and user.has_perm("wagtailadmin.access_admin"))
-    )
+    """Free previews are open to all; the rest to enrolled learners once drip opens them
+    (`progress.now` is the clock), and to editors who are not enrolled."""
+    if lesson.free_preview or preview:
+        return True
+    if progress.enrolment is not None:
+        return not progress.is_locked(lesson)
+    return user.is_authenticated and user.has_perm("wagtailadmin.access_admin")
+
+
+@dataclass(frozen=True)
+class DripScheduleRow:
+    """One lesson in the editors' drip schedule."""
+
+    number: int
+    lesson: object
+    days: int | None
+
+    @property
+    def opens(self) -> str:
+        if self.lesson.free_preview or not self.days:
+            return "At enrolment"
+        return f"Day {self.days} after enrolment"
+
+
+def course_drip_schedule(*, course: CoursePage) -> list[DripScheduleRow]:
+    """Every lesson of the course, drafts included, in order, with its day offset."""
+    if course.pk is None:
+        return []
+    lesson_model = apps.get_model("lessons", "LessonPage")
+    lessons = lesson_model.objects.child_of(course).order_by("path")
+    return [
+        DripScheduleRow(number=number, lesson=lesson, days=lesson.available_after_days)
+        for number, lesson in enumerate(lessons, 1)
+    ]

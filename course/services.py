@@ -1,6 +1,7 @@
 """Changes to enrolments and progress. Views, admin actions and tasks all come through here."""
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -8,12 +9,25 @@ from wagtail.models import Page
 
 from course import emails
 from course.models import CoursePage, Enrolment, LessonProgress, Reflection
+from course.selectors import lesson_opens_at
+
+# "Take a break" pauses reminder emails for this long.
+NUDGE_BREAK_DAYS = 30
 
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 
 
 class NotEnrolled(Exception):
     """The learner is not enrolled in the course this lesson belongs to."""
+
+
+class LessonLocked(Exception):
+    """Drip still locks the lesson for this learner; `opens_at` says when it opens."""
+
+    def __init__(self, lesson, opens_at: datetime):
+        super().__init__(f"{lesson} opens at {opens_at:%Y-%m-%d %H:%M %Z}")
+        self.lesson = lesson
+        self.opens_at = opens_at
 
 
 @dataclass(frozen=True)
@@ -51,8 +65,8 @@ def lesson_visit(*, user, lesson) -> None:
 
 def lesson_complete(*, user, lesson) -> LessonProgress:
     """Mark the lesson complete; completing twice keeps the first time. May complete the course."""
-    enrolment = _enrolment_for(user=user, lesson=lesson)
     now = timezone.now()
+    enrolment = _open_enrolment_for(user=user, lesson=lesson, now=now)
     with transaction.atomic():
         progress = _progress_get_or_create(user=user, lesson=lesson, last_visited_at=now)
         LessonProgress.objects.filter(pk=progress.pk, completed_at__isnull=True).update(
@@ -71,7 +85,7 @@ def lesson_uncomplete(*, user, lesson) -> None:
 
 def reflection_save(*, user, lesson, block_id: str, prompt: str, answer: str) -> Reflection:
     """Save the learner's private answer to a reflection prompt (one per prompt)."""
-    _enrolment_for(user=user, lesson=lesson)
+    _open_enrolment_for(user=user, lesson=lesson, now=timezone.now())
     try:
         with transaction.atomic():
             reflection, _ = Reflection.objects.update_or_create(
@@ -88,10 +102,33 @@ def reflection_save(*, user, lesson, block_id: str, prompt: str, answer: str) ->
     return reflection
 
 
+def enrolment_pause_nudges(*, enrolment: Enrolment, now: datetime | None = None) -> Enrolment:
+    """Take a break: no reminder emails for this course for the next 30 days."""
+    enrolment.nudges_paused_until = (now or timezone.now()) + timedelta(days=NUDGE_BREAK_DAYS)
+    enrolment.save(update_fields=["nudges_paused_until"])
+    return enrolment
+
+
+def enrolment_resume_nudges(*, enrolment: Enrolment) -> Enrolment:
+    """End a break early: reminders may come again when the learner stalls."""
+    enrolment.nudges_paused_until = None
+    enrolment.save(update_fields=["nudges_paused_until"])
+    return enrolment
+
+
 def _enrolment_for(*, user, lesson) -> Enrolment:
     enrolment = Enrolment.objects.filter(user=user, course_id=lesson.get_parent().pk).first()
     if enrolment is None:
         raise NotEnrolled(lesson)
+    return enrolment
+
+
+def _open_enrolment_for(*, user, lesson, now: datetime) -> Enrolment:
+    """The learner's enrolment, if drip has opened the lesson for them."""
+    enrolment = _enrolment_for(user=user, lesson=lesson)
+    opens_at = lesson_opens_at(lesson=lesson, enrolment=enrolment)
+    if opens_at is not None and opens_at > now:
+        raise LessonLocked(lesson, opens_at)
     return enrolment
 
 

@@ -7,6 +7,7 @@ app_name = "course"
 urlpatterns = [
     path("learn/<int:course_id>/start/", views.start, name="start"),
     path("learn/<int:course_id>/completed/", views.completed, name="completed"),
+    path("learn/<int:course_id>/break/", views.nudges_break, name="nudges-break"),
     path("learn/lessons/<int:lesson_id>/progress/", views.lesson_progress, name="lesson-progress"),
     path(
         "learn/lessons/<int:lesson_id>/reflections/<str:block_id>/",

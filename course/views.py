@@ -5,6 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -83,6 +85,8 @@ def lesson_progress(request, lesson_id: int):
             services.lesson_uncomplete(user=request.user, lesson=lesson)
     except services.NotEnrolled:
         return _not_enrolled(request, lesson)
+    except services.LessonLocked as locked:
+        return _locked(request, locked)
     course = lesson.get_parent().specific
     progress = selectors.course_progress(user=request.user, course=course)
     if _wants_json(request):
@@ -118,6 +122,15 @@ def _not_enrolled(request, lesson):
     return redirect(lesson.url)
 
 
+def _locked(request, locked: services.LessonLocked):
+    opens = date_format(timezone.localtime(locked.opens_at), "l j F")
+    message = f"This lesson opens on {opens}. You can mark it complete once it’s open."
+    if _wants_json(request):
+        return JsonResponse({"error": message, "opens_at": locked.opens_at.isoformat()}, status=403)
+    messages.error(request, message)
+    return redirect(locked.lesson.url)
+
+
 @require_POST
 @login_required
 def reflection(request, lesson_id: int, block_id: str):
@@ -145,6 +158,8 @@ def reflection(request, lesson_id: int, block_id: str):
         )
     except services.NotEnrolled:
         return _not_enrolled(request, lesson)
+    except services.LessonLocked as locked:
+        return _locked(request, locked)
     if _wants_json(request):
         return JsonResponse({"saved": True})
     messages.success(request, "Your answer is saved. Only you can see it.")
@@ -195,3 +210,22 @@ def notes(request):
         "course/notes.html",
         {"reflections": selectors.learner_reflections(user=request.user)},
     )
+
+
+@require_POST
+@login_required
+def nudges_break(request, course_id: int):
+    """Take a break from a course's reminder emails for 30 days, or end the break early."""
+    enrolment = get_object_or_404(Enrolment, user=request.user, course_id=course_id)
+    if request.POST.get("action") == "resume":
+        services.enrolment_resume_nudges(enrolment=enrolment)
+        messages.success(request, "Welcome back. Reminders are on again for this course.")
+    else:
+        services.enrolment_pause_nudges(enrolment=enrolment)
+        until = date_format(timezone.localtime(enrolment.nudges_paused_until), "j F")
+        messages.success(
+            request,
+            f"Enjoy the break. No reminders about this course until {until}; "
+            "your progress is saved.",
+        )
+    return redirect("accounts:dashboard")

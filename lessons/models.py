@@ -25,12 +25,27 @@ class LessonPage(Page):
     free_preview = models.BooleanField(
         default=False, help_text="Anyone may read a free-preview lesson without signing up."
     )
+    available_after_days = models.PositiveSmallIntegerField(
+        "opens after (days)",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(365)],
+        help_text=(
+            "Drip: the lesson opens this many days after the learner enrols (at the start of "
+            "that day). Leave empty, or 0, to open it straight away. Free previews never wait."
+        ),
+    )
     body = StreamField(LessonStreamBlock())
 
     content_panels = [
         *Page.content_panels,
         MultiFieldPanel(
-            [FieldPanel("summary"), FieldPanel("duration_minutes"), FieldPanel("free_preview")],
+            [
+                FieldPanel("summary"),
+                FieldPanel("duration_minutes"),
+                FieldPanel("free_preview"),
+                FieldPanel("available_after_days"),
+            ],
             heading="About this lesson",
         ),
         FieldPanel("body"),
@@ -56,13 +71,12 @@ class LessonPage(Page):
         lessons = course.lesson_list
         position = next((i for i, lesson in enumerate(lessons) if lesson.pk == self.pk), 0)
         progress = selectors.course_progress(user=request.user, course=course, lessons=lessons)
+        preview = getattr(request, "is_preview", False)
         is_open = selectors.lesson_is_open(
-            user=request.user,
-            lesson=self,
-            progress=progress,
-            preview=getattr(request, "is_preview", False),
+            user=request.user, lesson=self, progress=progress, preview=preview
         )
-        if progress.enrolment:
+        opens_at = None if preview else progress.opens_at(self)
+        if progress.enrolment and opens_at is None:
             services.lesson_visit(user=request.user, lesson=self)
         context.update(
             course=course,
@@ -72,6 +86,7 @@ class LessonPage(Page):
             next_lesson=lessons[position + 1] if position + 1 < len(lessons) else None,
             progress=progress,
             is_open=is_open,
+            opens_at=opens_at,
             is_enrolled=progress.enrolment is not None,
             reflections=(
                 selectors.lesson_reflections(user=request.user, lesson=self)

@@ -37,3 +37,9 @@ def course_progress_for(context, course):
 def lesson_done(progress, lesson) -> bool:
     """Whether `progress` (a CourseProgress, or nothing for visitors) has `lesson` completed."""
     return bool(progress) and progress.is_done(lesson)
+
+
+@register.filter
+def lesson_opens_at(progress, lesson):
+    """When drip opens `lesson` for the learner, while it is still locked; else None."""
+    return progress.opens_at(lesson) if progress else None

@@ -151,4 +151,6 @@ def test_every_demo_page_loads_without_console_errors_or_failed_requests(
     for path in demo_paths:
         current["path"] = path
         visit(page, live_server.url + path)
+        # Late requests (the favicon) must finish here, or the next visit aborts them.
+        page.wait_for_load_state("networkidle")
     assert_no_problems(problems)

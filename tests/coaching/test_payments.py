@@ -682,9 +682,12 @@ def test_the_webhook_needs_no_csrf_token_but_checkout_does(stripe_server, paymen
 
 # Only the Wagtail admin API's views (Django REST framework viewsets: DRF exempts the view from
 # Django's CSRF middleware and enforces CSRF itself for session-authenticated unsafe requests)
-# are CSRF-exempt besides the webhook. allauth has none.
+# are CSRF-exempt besides the webhook and the unsubscribe link. allauth has none.
 KNOWN_CSRF_EXEMPT = {
     "coaching.views.stripe_webhook",
+    # RFC 8058 one-click unsubscribe: mail providers POST to the List-Unsubscribe link
+    # without cookies or a CSRF token; the signed token in the URL authorises the request.
+    "accounts.views.unsubscribe",
     "wagtail.admin.api.views.PagesAdminAPIViewSet",
     "wagtail.documents.api.admin.views.DocumentsAdminAPIViewSet",
     "wagtail.images.api.admin.views.ImagesAdminAPIViewSet",
@@ -699,7 +702,7 @@ def _views(patterns):
             yield pattern.callback
 
 
-def test_the_webhook_is_the_only_csrf_exempt_view_of_ours():
+def test_the_webhook_and_unsubscribe_are_the_only_csrf_exempt_views_of_ours():
     exempt = {
         f"{view.__module__}.{view.__qualname__}"
         for view in _views(get_resolver().url_patterns)
@@ -708,7 +711,7 @@ def test_the_webhook_is_the_only_csrf_exempt_view_of_ours():
 
     assert exempt == KNOWN_CSRF_EXEMPT
     ours = {name for name in exempt if not name.startswith("wagtail.")}
-    assert ours == {"coaching.views.stripe_webhook"}
+    assert ours == {"coaching.views.stripe_webhook", "accounts.views.unsubscribe"}
 
 
 # Without Stripe keys -----------------------------------------------------------------------

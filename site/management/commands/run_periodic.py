@@ -1,0 +1,37 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from coachhouse.tasks import run_periodic as run_periodic_task
+
+# Each app's own periodic command, in order. One failing does not stop the others.
+JOBS = ("coaching_expire", "course_nudges")
+
+
+class Command(BaseCommand):
+    help = (
+        "Run every periodic job: expire the wait list (coaching_expire), then send course "
+        "reminders (course_nudges). Meant for cron or a systemd timer, daily or hourly."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--enqueue",
+            action="store_true",
+            help="Queue the jobs for the task worker (db_worker) instead of running them here.",
+        )
+
+    def handle(self, *args, **options):
+        if options["enqueue"]:
+            result = run_periodic_task.enqueue()
+            self.stdout.write(f"Queued for the worker as task {result.id}.")
+            return
+        failed = []
+        for job in JOBS:
+            self.stdout.write(f"{job}: ", ending="")
+            try:
+                call_command(job, stdout=self.stdout, stderr=self.stderr)
+            except Exception as error:  # report it, run the rest, then fail the command
+                self.stderr.write(f"{job} failed: {error!r}")
+                failed.append(job)
+        if failed:
+            raise CommandError(f"Failed: {', '.join(failed)}")
