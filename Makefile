@@ -53,3 +53,7 @@ test: lint
 
 clean:
 	rm -rf $(VENV) staticfiles
+
+# Times each report view on 100,000 learners (a scratch SQLite file; BENCH_DATABASE_URL for PostgreSQL).
+bench: $(STAMP)
+	$(PY) bench/reports.py
