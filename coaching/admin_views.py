@@ -13,6 +13,7 @@ from wagtail.admin.ui.components import Component
 from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets import HeaderButton
+from wagtail.permission_policies import ModelPermissionPolicy
 
 from coaching import payment_selectors, selectors, services, stripe_client
 from coaching.models import WaitListEntry
@@ -33,6 +34,15 @@ ACTIONS = {
 def _require(request, permission_policy, action: str) -> None:
     if not permission_policy.user_has_permission(request.user, action):
         raise PermissionDenied
+
+
+class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
+    """For records the system writes (payments, task results): the admin only reads them."""
+
+    def user_has_permission(self, user, action):
+        return action not in {"add", "change", "delete"} and super().user_has_permission(
+            user, action
+        )
 
 
 class WaitListIndexView(IndexView):

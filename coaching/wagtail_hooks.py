@@ -4,7 +4,6 @@ from django.urls import path
 from wagtail import hooks
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
-from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.views.snippets import SnippetViewSet
 
@@ -79,16 +78,8 @@ class CoachingPackageViewSet(SnippetViewSet):
     list_filter = ["active"]
 
 
-class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
-    """Payments are written by Stripe's webhook only; the admin reads and exports them."""
-
-    def user_has_permission(self, user, action):
-        return action not in {"add", "change", "delete"} and super().user_has_permission(
-            user, action
-        )
-
-
-register_permission_policy(Payment, ReadOnlyPermissionPolicy(Payment), exact_class=True)
+# Payments are written by Stripe's webhook only; the admin reads and exports them.
+register_permission_policy(Payment, admin_views.ReadOnlyPermissionPolicy(Payment), exact_class=True)
 
 
 class PaymentViewSet(ModelViewSet):

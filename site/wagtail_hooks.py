@@ -3,20 +3,12 @@
 from django_tasks_db.models import DBTaskResult
 from wagtail import hooks
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from coaching.admin_views import ReadOnlyPermissionPolicy
 
-class ReadOnlyPolicy(ModelPermissionPolicy):
-    """The worker writes task results; the admin only reads them."""
-
-    def user_has_permission(self, user, action):
-        return action not in {"add", "change", "delete"} and super().user_has_permission(
-            user, action
-        )
-
-
-register_permission_policy(DBTaskResult, ReadOnlyPolicy(DBTaskResult), exact_class=True)
+# The worker writes task results; the admin only reads them.
+register_permission_policy(DBTaskResult, ReadOnlyPermissionPolicy(DBTaskResult), exact_class=True)
 
 
 class BackgroundTaskViewSet(ModelViewSet):

@@ -5,15 +5,12 @@ connected to the database first) and is repeated over a few rounds, because one 
 interleaving proves little.
 """
 
-import threading
-from collections.abc import Callable
-
 import pytest
-from django.db import connection
 
 from coaching import selectors, services
 from coaching.models import CoachingSettings, WaitListEntry
 from coaching.services import JoinDetails
+from tests.concurrency import run_together
 from tests.factories import WaitListEntryFactory
 
 ROUNDS = 3
@@ -30,37 +27,6 @@ Status = WaitListEntry.Status
 
 CONFIRM_SUBJECT = "Confirm your place on the coaching wait list"
 ALREADY_SUBJECT = "You're already on the coaching wait list"
-
-
-def run_together(calls: list[Callable]) -> list:
-    """Run each call in its own thread, all released at once; return results in call order."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-    errors: list[BaseException] = []
-
-    def work(index: int, call: Callable) -> None:
-        try:
-            connection.ensure_connection()  # connect first, so the calls really start together
-            barrier.wait(timeout=30)
-            results[index] = call()
-        except BaseException as error:
-            errors.append(error)
-            barrier.abort()
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=work, args=(index, call), daemon=True)
-        for index, call in enumerate(calls)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=THREAD_TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), "a thread never finished"
-    if errors:
-        raise errors[0]
-    return results
 
 
 def spelling(email: str, n: int) -> str:

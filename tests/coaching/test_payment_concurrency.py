@@ -5,16 +5,15 @@ this process (its locmem mail lands in `mail.outbox`); each request gets its own
 """
 
 import json
-import threading
 import urllib.error
 import urllib.request
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from coaching import services, tokens
 from coaching.models import Payment, StripeEvent, WaitListEntry, WaitListEvent
+from tests.concurrency import run_together
 from tests.factories import WaitListEntryFactory
 
 WEBHOOK = "/stripe/webhook/"
@@ -28,32 +27,6 @@ pytestmark = [
     # default site, which the flush after each transactional test removes.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def together(*calls):
-    """Run the calls in threads released at once by a barrier; their results, in order."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-    errors: list = []
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=TIMEOUT)
-            results[index] = call()
-        except BaseException as error:  # reported below, in the test's thread
-            errors.append(error)
-        finally:
-            connection.close()  # a thread's own database connection, if it opened one
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), "a request hung"
-    if errors:
-        raise errors[0]
-    return results
 
 
 def http(method: str, url: str, *, data: bytes | None = None, headers=None) -> tuple[int, str]:
@@ -109,7 +82,7 @@ def test_twenty_concurrent_deliveries_of_one_event_book_the_person_once(
 ):
     event = live_stripe.complete(pending_payment.stripe_session_id, deliver=False)
 
-    responses = together(*[post_webhook(live_server, *event) for _ in range(20)])
+    responses = run_together([post_webhook(live_server, *event) for _ in range(20)])
 
     statuses = [status for status, _ in responses]
     assert all(200 <= status < 300 for status in statuses), statuses
@@ -139,7 +112,7 @@ def test_webhooks_racing_success_pages_fulfil_the_payment_once(
     for event in events:
         calls += [post_webhook(live_server, *event), get_success_page(live_server, session_id)]
 
-    responses = together(*calls)
+    responses = run_together(calls)
 
     statuses = [status for status, _ in responses]
     assert statuses == [200] * 20, statuses
@@ -159,7 +132,7 @@ def test_ten_concurrent_clicks_on_a_package_open_one_session(live_stripe, invite
     def click():
         return Client().post(path, {"package": package.pk})
 
-    responses = together(*[click for _ in range(10)])
+    responses = run_together([click for _ in range(10)])
 
     assert {response.status_code for response in responses} == {302}
     assert len({response["Location"] for response in responses}) == 1
@@ -181,7 +154,7 @@ def test_two_people_paying_at_once_are_each_booked_once(
     mailoutbox.clear()
     events = [live_stripe.complete(session_id, deliver=False) for session_id in sessions]
 
-    responses = together(*[post_webhook(live_server, *event) for event in events * 5])
+    responses = run_together([post_webhook(live_server, *event) for event in events * 5])
 
     assert {status for status, _ in responses} == {200}
     assert set(Payment.objects.values_list("status", flat=True)) == {Payment.Status.PAID}

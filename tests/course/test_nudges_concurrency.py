@@ -1,15 +1,14 @@
 """Two reminder runs at once (two cron hosts, a slow run overlapping the next): each once."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection
 from wagtail.models import Page
 
 from course import services
 from course.models import Enrolment, Nudge
 from course.nudges import nudges_send
+from tests.concurrency import run_together
 from tests.factories import UserFactory, make_site_tree
 
 RUNS = 8
@@ -32,25 +31,8 @@ def test_concurrent_runs_send_each_reminder_once(transactional_db, mailoutbox):
     Enrolment.objects.update(enrolled_at=T0)
     mailoutbox.clear()  # the welcome emails
 
-    barrier = threading.Barrier(RUNS)
-    errors: list[BaseException] = []
+    run_together([lambda: nudges_send(now=T0 + datetime.timedelta(days=8))] * RUNS)
 
-    def run():
-        try:
-            barrier.wait(timeout=30)
-            nudges_send(now=T0 + datetime.timedelta(days=8))
-        except BaseException as error:  # any failure, reported by the test
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(RUNS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert errors == []
     assert sorted(m.to[0] for m in mailoutbox) == sorted(u.email for u in learners)
     assert Nudge.objects.filter(step=7, skipped=False).count() == LEARNERS
     assert Nudge.objects.filter(step=3, skipped=True).count() == LEARNERS
