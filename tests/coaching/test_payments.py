@@ -10,6 +10,7 @@ import hmac
 import json
 import time
 import urllib.request
+from unittest import mock
 
 import pytest
 import stripe
@@ -249,6 +250,19 @@ def test_a_double_click_reuses_the_same_session(client, stripe_server, invited_e
     creates = [r for r in stripe_server.requests if r.path == "/v1/checkout/sessions"]
     assert len(creates) == 2
     assert creates[0].headers["idempotency-key"] == creates[1].headers["idempotency-key"]
+
+
+def test_a_retry_from_a_link_made_later_reuses_the_same_session(
+    client, stripe_server, invited_entry, package
+):
+    """The status page makes the invitation link afresh; Stripe must see the same request."""
+    first = client.post(checkout_path(invited_entry), {"package": package.pk})
+    an_hour_later = time.time() + 3600
+    with mock.patch("django.core.signing.time.time", return_value=an_hour_later):
+        second = client.post(checkout_path(invited_entry), {"package": package.pk})
+
+    assert second["Location"] == first["Location"]
+    assert Payment.objects.count() == 1
 
 
 def test_an_unknown_or_inactive_package_is_refused_without_calling_stripe(
