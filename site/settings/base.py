@@ -134,6 +134,12 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_SESSION_REMEMBER = True
+
+# Rate limits count per visitor IP. Behind N reverse proxies (each appending to
+# X-Forwarded-For), set TRUSTED_PROXY_COUNT=N; otherwise the header is ignored, since anyone
+# can send it. allauth and the wait list's limits read the address the same way.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(env_str("TRUSTED_PROXY_COUNT", "0"))
+RATELIMIT_IP_META_KEY = "coachhouse.client_ip.client_ip"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
