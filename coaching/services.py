@@ -112,21 +112,15 @@ def waitlist_update(
 
 def waitlist_withdraw(*, entry: WaitListEntry, actor=None) -> WaitListEntry:
     """The person leaves the list (or the coach removes them)."""
-    with transaction.atomic():
-        entry = WaitListEntry.objects.select_for_update().get(pk=entry.pk)
-        if entry.status == Status.WITHDRAWN:
-            return entry
-        _transition(entry, Status.WITHDRAWN, actor=actor)
-    return entry
+    return _change_status(entry, Status.WITHDRAWN, actor=actor, again_is_noop=True)
 
 
 def waitlist_rejoin(*, entry: WaitListEntry, actor=None) -> WaitListEntry:
     """Back on the list after leaving, declining or letting an invitation expire: at the end."""
-    with transaction.atomic():
-        entry = WaitListEntry.objects.select_for_update().get(pk=entry.pk)
-        now = timezone.now()
-        _transition(entry, Status.WAITING, actor=actor, note="rejoined", at=now, confirmed_at=now)
-    return entry
+    now = timezone.now()
+    return _change_status(
+        entry, Status.WAITING, actor=actor, note="rejoined", at=now, confirmed_at=now
+    )
 
 
 class QueueChanged(Exception):
@@ -174,30 +168,17 @@ def waitlist_invite(*, entry: WaitListEntry, actor=None) -> WaitListEntry:
 
 def waitlist_decline(*, entry: WaitListEntry, actor=None) -> WaitListEntry:
     """The invited person says no thanks for now."""
-    with transaction.atomic():
-        entry = WaitListEntry.objects.select_for_update().get(pk=entry.pk)
-        _transition(entry, Status.DECLINED, actor=actor)
-    return entry
+    return _change_status(entry, Status.DECLINED, actor=actor)
 
 
 def waitlist_mark_booked(*, entry: WaitListEntry, actor=None, note: str = "") -> WaitListEntry:
     """The person is booked: by a confirmed payment, or by hand in the admin."""
-    with transaction.atomic():
-        entry = WaitListEntry.objects.select_for_update().get(pk=entry.pk)
-        if entry.status == Status.BOOKED:
-            return entry
-        _transition(entry, Status.BOOKED, actor=actor, note=note)
-    return entry
+    return _change_status(entry, Status.BOOKED, actor=actor, note=note, again_is_noop=True)
 
 
 def waitlist_mark_refunded(*, entry: WaitListEntry, actor=None, note: str = "") -> WaitListEntry:
     """The payment was refunded: the booking is undone."""
-    with transaction.atomic():
-        entry = WaitListEntry.objects.select_for_update().get(pk=entry.pk)
-        if entry.status == Status.REFUNDED:
-            return entry
-        _transition(entry, Status.REFUNDED, actor=actor, note=note)
-    return entry
+    return _change_status(entry, Status.REFUNDED, actor=actor, note=note, again_is_noop=True)
 
 
 def waitlist_expire(*, now: datetime.datetime | None = None) -> dict[str, int]:
@@ -246,6 +227,22 @@ def _invite(entry: WaitListEntry, *, actor=None) -> bool:
         return False  # someone else invited them first
     transaction.on_commit(lambda: emails.send_invitation(entry))
     return True
+
+
+def _change_status(
+    entry: WaitListEntry, to_status: str, *, again_is_noop: bool = False, **options
+) -> WaitListEntry:
+    """Lock the entry's row and move it to `to_status` (see `_transition` for `options`).
+
+    With `again_is_noop`, an entry already in that status is returned unchanged: a repeated
+    click or a replayed payment event is not an error.
+    """
+    with transaction.atomic():
+        entry = WaitListEntry.objects.select_for_update().get(pk=entry.pk)
+        if again_is_noop and entry.status == to_status:
+            return entry
+        _transition(entry, to_status, **options)
+    return entry
 
 
 def _transition(

@@ -80,8 +80,7 @@ def _home_page(report: DemoReport) -> HomePage:
     # Wagtail's first migration leaves a "Welcome" page (and a site pointing at it) where the
     # home page belongs; the home page replaces both.
     Page.objects.filter(depth=2, content_type__model="page").delete()
-    root.add_child(instance=home)
-    home.save_revision().publish()
+    _publish(root, home, report, "home page")
     # The site's address comes from BASE_URL, so canonical links and the sitemap match it.
     address = urlsplit(settings.WAGTAILADMIN_BASE_URL)
     Site.objects.update_or_create(
@@ -93,7 +92,6 @@ def _home_page(report: DemoReport) -> HomePage:
             "site_name": "Coachhouse",
         },
     )
-    report.created.append("home page")
     return home
 
 
@@ -109,9 +107,7 @@ def _course(home: HomePage, report: DemoReport) -> CoursePage:
             intro=data["intro"],
             image=_image(data["title"], "Abstract shapes in teal and amber", report),
         )
-        home.add_child(instance=course)
-        course.save_revision().publish()
-        report.created.append(f"course “{course.title}”")
+        _publish(home, course, report, f"course “{course.title}”")
     for number, lesson in enumerate(data["lessons"], start=1):
         if LessonPage.objects.child_of(course).filter(slug=lesson["slug"]).exists():
             continue
@@ -126,9 +122,7 @@ def _course(home: HomePage, report: DemoReport) -> CoursePage:
             free_preview=lesson["free_preview"],
             body=body,
         )
-        course.add_child(instance=page)
-        page.save_revision().publish()
-        report.created.append(f"lesson {number} “{page.title}”")
+        _publish(course, page, report, f"lesson {number} “{page.title}”")
     return course
 
 
@@ -144,10 +138,7 @@ def _article_index(home: HomePage, report: DemoReport) -> ArticleIndexPage:
             "coaching people through career changes."
         ),
     )
-    home.add_child(instance=index)
-    index.save_revision().publish()
-    report.created.append("article index")
-    return index
+    return _publish(home, index, report, "article index")
 
 
 def _article(index: ArticleIndexPage, course: CoursePage, data: dict, report: DemoReport) -> None:
@@ -174,9 +165,7 @@ def _article(index: ArticleIndexPage, course: CoursePage, data: dict, report: De
         image=_image(data["title"], f"Abstract illustration for “{data['title']}”", report),
         body=[*data["body"], cta],
     )
-    index.add_child(instance=article)
-    article.save_revision().publish()
-    report.created.append(f"article “{article.title}”")
+    _publish(index, article, report, f"article “{article.title}”")
 
 
 def _waitlist_page(home: HomePage, report: DemoReport) -> WaitListPage:
@@ -194,10 +183,7 @@ def _waitlist_page(home: HomePage, report: DemoReport) -> WaitListPage:
             "below and I’ll invite you, in order, as soon as a place opens.</p>"
         ),
     )
-    home.add_child(instance=page)
-    page.save_revision().publish()
-    report.created.append("wait-list page")
-    return page
+    return _publish(home, page, report, "wait-list page")
 
 
 def _packages(report: DemoReport) -> None:
@@ -243,6 +229,14 @@ def _site_settings(
     ]
     site_settings.save()
     report.created.append("navigation and footer")
+
+
+def _publish(parent: Page, page: Page, report: DemoReport, label: str) -> Page:
+    """Add `page` under `parent` and publish it, as an editor would."""
+    parent.add_child(instance=page)
+    page.save_revision().publish()
+    report.created.append(label)
+    return page
 
 
 def _image(title: str, alt: str, report: DemoReport):
