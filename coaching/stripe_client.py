@@ -1,5 +1,7 @@
 """The one place that talks to Stripe, through the official library's StripeClient."""
 
+from urllib.parse import urlsplit
+
 import stripe
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -7,6 +9,8 @@ from django.core.exceptions import ImproperlyConfigured
 # Checkout Sessions are created and read with this API version, whatever the account default.
 API_VERSION = "2026-10-28.endive"
 TIMEOUT_RETRIES = 2
+# The address every live or test Checkout Session URL starts with.
+CHECKOUT_ORIGIN = "https://checkout.stripe.com"
 
 
 class PaymentsNotConfigured(ImproperlyConfigured):
@@ -15,6 +19,14 @@ class PaymentsNotConfigured(ImproperlyConfigured):
 
 def is_configured() -> bool:
     return bool(settings.STRIPE_SECRET_KEY and settings.STRIPE_WEBHOOK_SECRET)
+
+
+def checkout_origin() -> str:
+    """Where Checkout Sessions send the payer: Stripe's Checkout, or the STRIPE_API_BASE server."""
+    if settings.STRIPE_API_BASE:
+        parts = urlsplit(settings.STRIPE_API_BASE)
+        return f"{parts.scheme}://{parts.netloc}"
+    return CHECKOUT_ORIGIN
 
 
 def client() -> stripe.StripeClient:

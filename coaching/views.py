@@ -1,14 +1,18 @@
 """The public side of the wait list: join, confirm, see your place, leave, accept an invitation."""
 
 import contextlib
+import functools
 
 import stripe
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.csp import CSP
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csp import csp_override
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
@@ -165,6 +169,20 @@ def rejoin(request, token: str):
     return redirect("coaching:status", token=token)
 
 
+def _forms_may_reach_checkout(view):
+    """The invitation page's "Choose" forms post here and are redirected to Stripe Checkout;
+    browsers hold that redirect to the page's form-action, so it lists Checkout's origin too."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        form_action = [CSP.SELF, stripe_client.checkout_origin()]
+        policy = {**settings.SECURE_CSP, "form-action": form_action}
+        return csp_override(policy)(view)(request, *args, **kwargs)
+
+    return wrapped
+
+
+@_forms_may_reach_checkout
 @never_cache
 def invitation(request, token: str):
     """The invited person's page: the coaching packages, and a way to say no thanks."""
@@ -203,7 +221,7 @@ def checkout(request, token: str):
     package_id = request.POST.get("package", "")
     package = (
         CoachingPackage.objects.filter(pk=int(package_id), active=True).first()
-        if package_id.isdigit() and len(package_id) < 10
+        if package_id.isascii() and package_id.isdigit() and len(package_id) < 10
         else None
     )
     if package is None:

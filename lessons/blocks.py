@@ -5,11 +5,13 @@ from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.embeds.blocks import EmbedBlock
 from wagtail.images.blocks import ImageChooserBlock
 
+from coachhouse.sanitise import SanitisedRichTextBlock, SanitisedStreamBlock, safe_url
+
 PROSE_FEATURES = ["h2", "h3", "bold", "italic", "ol", "ul", "link", "document-link"]
 CALLOUT_FEATURES = ["bold", "italic", "ol", "ul", "link"]
 
 
-class ProseBlock(blocks.RichTextBlock):
+class ProseBlock(SanitisedRichTextBlock):
     """Running text with headings, lists and links."""
 
     def __init__(self, **kwargs):
@@ -26,6 +28,15 @@ class ProseBlock(blocks.RichTextBlock):
         )
 
 
+class VideoValue(blocks.StructValue):
+    """A video block's value, with the address a reader may safely follow."""
+
+    def link_url(self) -> str:
+        """The video's address for the "Watch the video" link, if a browser may follow it."""
+        video = self.get("video")
+        return safe_url(getattr(video, "url", video))
+
+
 class VideoBlock(blocks.StructBlock):
     """A video from YouTube or Vimeo, with a caption and an optional transcript."""
 
@@ -39,6 +50,7 @@ class VideoBlock(blocks.StructBlock):
         icon = "media"
         template = "blocks/video_block.html"
         description = "An embedded video with a caption and transcript."
+        value_class = VideoValue
 
 
 class ImageBlock(blocks.StructBlock):
@@ -73,7 +85,7 @@ class TipBlock(blocks.StructBlock):
 
     kind = blocks.ChoiceBlock(choices=KINDS, default="tip")
     title = blocks.CharBlock(required=False, max_length=80, default="Coach's tip")
-    text = blocks.RichTextBlock(features=CALLOUT_FEATURES)
+    text = SanitisedRichTextBlock(features=CALLOUT_FEATURES)
 
     class Meta:
         icon = "help"
@@ -120,7 +132,7 @@ class ChecklistBlock(blocks.StructBlock):
         }
 
 
-class LessonStreamBlock(blocks.StreamBlock):
+class LessonStreamBlock(SanitisedStreamBlock):
     """Everything a lesson can contain."""
 
     rich_text = ProseBlock()

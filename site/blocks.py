@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from wagtail import blocks
 
+from coachhouse.sanitise import SanitisedStreamBlock, safe_url
 from lessons.blocks import ImageBlock, ProseBlock, TipBlock
 
 
@@ -41,7 +42,7 @@ class CallToActionBlock(blocks.StructBlock):
         description = "Invites readers to start a course."
 
 
-class ArticleStreamBlock(blocks.StreamBlock):
+class ArticleStreamBlock(SanitisedStreamBlock):
     """Everything an article can contain."""
 
     rich_text = ProseBlock()
@@ -49,6 +50,15 @@ class ArticleStreamBlock(blocks.StreamBlock):
     quote = QuoteBlock()
     tip = TipBlock()
     cta = CallToActionBlock()
+
+
+class LinkValue(blocks.StructValue):
+    """A navigation link's value, with the address it points to."""
+
+    def href(self) -> str:
+        """The page's URL, or the address if a browser may safely follow it; else ""."""
+        page = self.get("page")
+        return page.url if page else safe_url(self.get("url"))
 
 
 class LinkBlock(blocks.StructBlock):
@@ -60,6 +70,7 @@ class LinkBlock(blocks.StructBlock):
 
     class Meta:
         icon = "link"
+        value_class = LinkValue
 
     def clean(self, value):
         value = super().clean(value)

@@ -5,9 +5,12 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from coachhouse.admin_login import RateLimitedLoginView
 from coachhouse.feeds import ArticleFeed
 
 urlpatterns = [
+    # Ahead of Wagtail's own admin/login/: the same sign-in, with a limit on password guesses.
+    path("admin/login/", RateLimitedLoginView.as_view()),
     path("admin/", include(wagtailadmin_urls)),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),

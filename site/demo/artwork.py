@@ -15,7 +15,7 @@ PALETTES = [
 
 def cover_png(seed: str, size: tuple[int, int] = (1600, 900)) -> bytes:
     """An abstract cover: a soft field with overlapping circles and a horizon line."""
-    rng = random.Random(seed)  # noqa: S311 - decoration, not security
+    rng = random.Random(seed)  # nosec B311 # noqa: S311 - decoration, not security
     dark, light, warm, bright = rng.choice(PALETTES)
     width, height = size
     image = Image.new("RGB", size, light)

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+from wagtail.embeds.oembed_providers import vimeo, youtube
 
 from coachhouse.env import env_bool, env_list, env_str, mailer_from_url
 
@@ -55,6 +57,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Django's CSP middleware, choosing the admin's policy under /admin/. Outside the page
+    # cache, so pages served from it get the policy too.
+    "coachhouse.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -170,6 +175,10 @@ TASK_BACKENDS = {
     "immediate": "django.tasks.backends.immediate.ImmediateBackend",
 }
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[env_str("TASKS_BACKEND", "database")]}}
+# Seconds before each retry of an email the mail server refused; after the last, it fails.
+EMAIL_RETRY_DELAYS = tuple(
+    int(seconds) for seconds in env_list("EMAIL_RETRY_DELAYS", default=["30", "120", "600", "1800"])
+)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Coachhouse <hello@coachhouse.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -184,10 +193,77 @@ COACH_EMAIL = env_str("COACH_EMAIL", "coach@coachhouse.localhost")
 WAGTAIL_SITE_NAME = env_str("SITE_NAME", "Coachhouse")
 WAGTAILADMIN_BASE_URL = env_str("BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Documents go through Wagtail's serve view (privacy checks, `Content-Disposition`, and its
+# own `default-src 'none'` policy and nosniff), never straight from MEDIA_ROOT, and only with
+# these extensions: no HTML, SVG or other types a browser would run.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "pptx", "odt", "txt", "csv"]
+WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
+# Raster formats only (an SVG can carry script). A 48-megapixel phone photo fits; decoding
+# anything larger would take hundreds of megabytes in a web worker.
+WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = 50_000_000
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
+# Videos come from YouTube and Vimeo only: the frame-src of the CSP below allows just those, and
+# editors get an error in the admin for anything else instead of a blank frame on the site.
+WAGTAILEMBEDS_FINDERS = [
+    {"class": "wagtail.embeds.finders.oembed", "providers": [youtube, vimeo]},
+]
+VIDEO_FRAME_SOURCES = [
+    "https://www.youtube.com",
+    "https://www.youtube-nocookie.com",
+    "https://player.vimeo.com",
+]
 # The admin would otherwise ask wagtail.org for news on every load; this site may be offline.
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# Editors' avatars would otherwise be fetched from gravatar.com, telling it who edits the site.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+
+# Content Security Policy, by Django's own middleware. Public pages run only the site's own
+# script files: no inline script and no nonces, because pages are cached whole for anonymous
+# visitors and a nonce would be shared between them. `application/ld+json` blocks are data, not
+# script, so the policy does not apply to them. Forms post only to the site itself (a redirect
+# to Stripe Checkout after the POST is a navigation, not a form submission elsewhere).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "frame-src": VIDEO_FRAME_SOURCES,
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+# The Wagtail admin (every URL under /admin/; coachhouse/csp.py applies it) gets a looser
+# policy: its widgets start with inline scripts (date pickers, inline panels), its templates
+# and scripts use inline styles, image uploads preview as blob: URLs, its preview panel frames
+# pages from the admin itself, and the embed chooser shows the videos the public policy allows.
+# Only signed-in editors use it; everything else stays as strict as on public pages.
+ADMIN_CSP = {
+    **SECURE_CSP,
+    "script-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "font-src": [CSP.SELF, "data:"],
+    "frame-src": [CSP.SELF, *VIDEO_FRAME_SOURCES],
+    "frame-ancestors": [CSP.SELF],
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Other sites learn only the origin a visitor came from, never the page (nor a token in its
+# URL); YouTube's player refuses to play without at least the origin.
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# No script reads the CSRF cookie: forms carry the token, and the Wagtail admin's scripts get it
+# from the page (wagtailConfig), so scripts need not see the cookie at all.
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
 
 LOGGING = {
     "version": 1,
