@@ -6,10 +6,11 @@ from django.db import models
 from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
-from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from accounts.models import normalise_email
+from coachhouse.caching import ViewRestrictionsMixin
+from coachhouse.sanitise import SanitisedRichTextField
 
 NAME_MAX_LENGTH = 120
 GOALS_MAX_LENGTH = 1000
@@ -22,10 +23,10 @@ def format_money(minor: int, currency: str) -> str:
     return f"{symbol}{minor / 100:,.2f}"
 
 
-class WaitListPage(Page):
+class WaitListPage(ViewRestrictionsMixin, Page):
     """The public page with the wait-list form; editors write the words around it."""
 
-    intro = RichTextField(features=["bold", "italic", "ol", "ul", "link"])
+    intro = SanitisedRichTextField(features=["bold", "italic", "ol", "ul", "link"])
     form_heading = models.CharField(max_length=120, default="Join the wait list")
     privacy_note = models.TextField(
         max_length=400,

@@ -12,23 +12,26 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
-from wagtail.fields import RichTextField
-from wagtail.models import Page
+from wagtail.models import Page, Site
 from wagtail.search import index
 
+from coachhouse.caching import ViewRestrictionsMixin
+from coachhouse.sanitise import SanitisedRichTextField
 from course.panels import DripSchedulePanel
 
 REFLECTION_MAX_LENGTH = 5000
 
 
-class CoursePage(Page):
+class CoursePage(ViewRestrictionsMixin, Page):
     """A course: its promise, who it is for, and its lessons as child pages."""
+
+    cache_for_anonymous = True
 
     outcome = models.TextField(
         "promise", max_length=400, help_text="What the learner will have at the end."
     )
     audience = models.TextField("who it is for", max_length=600)
-    intro = RichTextField(features=["bold", "italic", "ol", "ul", "link"], blank=True)
+    intro = SanitisedRichTextField(features=["bold", "italic", "ol", "ul", "link"], blank=True)
     image = models.ForeignKey(
         "wagtailimages.Image",
         null=True,
@@ -80,7 +83,8 @@ class CoursePage(Page):
 
     @cached_property
     def lesson_list(self) -> list:
-        return list(self.lessons())
+        """The lessons for outlines and progress; their bodies are left in the database."""
+        return list(self.lessons().defer("body"))
 
     @cached_property
     def total_minutes(self) -> int:
@@ -96,6 +100,7 @@ class CoursePage(Page):
 
     def structured_data(self, request) -> dict:
         """schema.org `Course` for search engines."""
+        site = Site.find_for_request(request) or self.get_site()
         data = {
             "@context": "https://schema.org",
             "@type": "Course",
@@ -104,8 +109,8 @@ class CoursePage(Page):
             "url": self.get_full_url(request),
             "provider": {
                 "@type": "Organization",
-                "name": self.get_site().site_name or self.get_site().hostname,
-                "url": self.get_site().root_url,
+                "name": site.site_name or site.hostname,
+                "url": site.root_url,
             },
             "isAccessibleForFree": self.is_free,
             "offers": {

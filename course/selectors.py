@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 from django.apps import apps
 from django.utils import timezone
 
+from coachhouse import caching
 from course.models import CoursePage, Enrolment, LessonProgress, Reflection
 
 
@@ -25,6 +26,7 @@ class CourseProgress:
     course: CoursePage
     lessons: list
     completed_ids: set[int] = field(default_factory=set)
+    last_visits: dict[int, datetime | None] = field(default_factory=dict)
     enrolment: Enrolment | None = None
     now: datetime = field(default_factory=timezone.now)
 
@@ -60,6 +62,9 @@ class CourseProgress:
 
     def is_done(self, lesson) -> bool:
         return lesson.pk in self.completed_ids
+
+    def last_visited_at(self, lesson) -> datetime | None:
+        return self.last_visits.get(lesson.pk)
 
     def opens_at(self, lesson) -> datetime | None:
         """When the lesson opens for this learner while drip still locks it; otherwise None."""
@@ -98,23 +103,37 @@ def lesson_opens_at(*, lesson, enrolment: Enrolment | None) -> datetime | None:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+def lesson_course(*, lesson, request=None) -> CoursePage:
+    """The lesson's course with its lesson list loaded, shared by every request until the
+    content changes (see coachhouse/caching.py): the outline costs no query per visit."""
+    course_path = lesson.path[: -lesson.steplen]
+
+    def load():
+        course = CoursePage.objects.get(path=course_path)
+        course.lesson_list  # noqa: B018 (evaluated so that it is cached with the course)
+        return course
+
+    return caching.cached(("course", course_path), load, request=request)
+
+
 def course_progress(
     *, user, course: CoursePage, lessons: list | None = None, now: datetime | None = None
 ) -> CourseProgress:
-    """The learner's progress in the course: one query for enrolment, one for all progress."""
+    """The learner's progress in the course: one query for enrolment, one for all progress
+    (completions and the last visit of each lesson)."""
     lessons = course.lesson_list if lessons is None else lessons
     progress = CourseProgress(course=course, lessons=lessons, now=now or timezone.now())
     if not user.is_authenticated:
         return progress
     progress.enrolment = Enrolment.objects.filter(user=user, course=course).first()
     if progress.enrolment:
-        progress.completed_ids = set(
-            LessonProgress.objects.filter(
-                user=user,
-                lesson_id__in=[lesson.pk for lesson in lessons],
-                completed_at__isnull=False,
-            ).values_list("lesson_id", flat=True)
-        )
+        rows = LessonProgress.objects.filter(
+            user=user, lesson_id__in=[lesson.pk for lesson in lessons]
+        ).values_list("lesson_id", "completed_at", "last_visited_at")
+        for lesson_id, completed_at, last_visited_at in rows:
+            progress.last_visits[lesson_id] = last_visited_at
+            if completed_at is not None:
+                progress.completed_ids.add(lesson_id)
     return progress
 
 

@@ -13,6 +13,8 @@ from course.selectors import lesson_opens_at
 
 # "Take a break" pauses reminder emails for this long.
 NUDGE_BREAK_DAYS = 30
+# How often a learner's visits to the same lesson are written down.
+VISIT_RESOLUTION = timedelta(minutes=15)
 
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 
@@ -55,9 +57,15 @@ def enrolment_create(*, user, course: CoursePage, source: EnrolmentSource | None
     return enrolment, created
 
 
-def lesson_visit(*, user, lesson) -> None:
-    """Note that the learner opened the lesson, for "continue where you left off"."""
+def lesson_visit(*, user, lesson, last_visited_at: datetime | None = None) -> None:
+    """Note that the learner opened the lesson, for "continue where you left off".
+
+    Given the visit already on record, a visit within VISIT_RESOLUTION of it writes nothing:
+    inactivity is counted in days, and a write on every page view slows every reader.
+    """
     now = timezone.now()
+    if last_visited_at is not None and now - last_visited_at < VISIT_RESOLUTION:
+        return
     updated = LessonProgress.objects.filter(user=user, lesson=lesson).update(last_visited_at=now)
     if not updated:
         _progress_get_or_create(user=user, lesson=lesson, last_visited_at=now)

@@ -7,12 +7,15 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from coachhouse.caching import ViewRestrictionsMixin
 from course import selectors, services
 from lessons.blocks import LessonStreamBlock
 
 
-class LessonPage(Page):
+class LessonPage(ViewRestrictionsMixin, Page):
     """One lesson of a course, made of content blocks."""
+
+    cache_for_anonymous = True
 
     summary = models.TextField(
         max_length=300, help_text="One or two sentences; shown in lists and to search engines."
@@ -67,7 +70,7 @@ class LessonPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        course = self.get_parent().specific
+        course = selectors.lesson_course(lesson=self, request=request)
         lessons = course.lesson_list
         position = next((i for i, lesson in enumerate(lessons) if lesson.pk == self.pk), 0)
         progress = selectors.course_progress(user=request.user, course=course, lessons=lessons)
@@ -77,7 +80,9 @@ class LessonPage(Page):
         )
         opens_at = None if preview else progress.opens_at(self)
         if progress.enrolment and opens_at is None:
-            services.lesson_visit(user=request.user, lesson=self)
+            services.lesson_visit(
+                user=request.user, lesson=self, last_visited_at=progress.last_visited_at(self)
+            )
         context.update(
             course=course,
             lessons=lessons,

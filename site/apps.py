@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class CoachhouseConfig(AppConfig):
     name = "coachhouse"
     verbose_name = "Site"
+
+    def ready(self):
+        from coachhouse import caching
+
+        caching.connect_signals()

@@ -9,11 +9,18 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from coachhouse import caching
 from coachhouse.blocks import ArticleStreamBlock, LinkBlock
+from coachhouse.caching import ViewRestrictionsMixin
 
 
-class SeoMixin:
-    """The meta description and social image every page template reads."""
+class SeoMixin(ViewRestrictionsMixin):
+    """The meta description and social image every page template reads.
+
+    Pages are the same for every anonymous visitor, so the page cache may share them.
+    """
+
+    cache_for_anonymous = True
 
     def get_meta_description(self) -> str:
         return self.search_description or getattr(self, "summary", "") or ""
@@ -61,6 +68,13 @@ class HomePage(SeoMixin, Page):
 
     def get_social_image(self):
         return self.hero_image
+
+    def route(self, request, path_components):
+        """The site's root page routes every path; known paths come from the cache."""
+        if not path_components:
+            caching.remember_site(request, self)
+            return super().route(request, path_components)
+        return caching.route(self, request, path_components, super().route)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

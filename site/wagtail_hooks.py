@@ -76,3 +76,9 @@ def register_enrolments_report_menu_item():
 @hooks.register("construct_homepage_panels")
 def add_learners_this_week_panel(request, panels):
     panels.append(report_views.LearnersThisWeekPanel())
+
+
+@hooks.register("before_serve_page")
+def allow_anonymous_page_cache(page, request, serve_args, serve_kwargs):
+    """Tell the page cache (coachhouse/middleware.py) whether this page type may be shared."""
+    request.page_cacheable = getattr(page, "cache_for_anonymous", False)

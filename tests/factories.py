@@ -7,7 +7,7 @@ import wagtail_factories
 from django.contrib.auth import get_user_model
 from wagtail.models import Page, Site
 
-from coachhouse.models import ArticleIndexPage, ArticlePage, HomePage
+from coachhouse.models import ArticleIndexPage, ArticlePage, HomePage, SiteSettings
 from course.models import CoursePage
 from lessons.models import LessonPage
 
@@ -88,6 +88,8 @@ def make_site_tree(*, lessons: int = 3):
             "site_name": "Coachhouse",
         },
     )
+    # A real site has its settings row; made on first use otherwise, which counts as a change.
+    SiteSettings.for_site(Site.objects.get(is_default_site=True))
     course = CoursePageFactory(parent=home)
     lesson_pages = [
         LessonPageFactory(parent=course, title=f"Lesson {n}", free_preview=(n == 1))

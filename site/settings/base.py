@@ -61,6 +61,9 @@ MIDDLEWARE = [
     # cache, so pages served from it get the policy too.
     "coachhouse.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the session, CSRF and auth middleware, so it sees the cookies they set; inside
+    # the security headers, so cached pages get them too.
+    "coachhouse.middleware.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -100,6 +103,16 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several processes write at once (web workers, the task worker). A transaction that
+    # reads before it writes would otherwise fail at once with "database is locked" when
+    # another holds the write lock; IMMEDIATE takes the lock first, waiting up to `timeout`
+    # seconds, and WAL lets readers go on while one process writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE",
+        timeout=20,
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Wagtail's search index uses PostgreSQL's full-text search (GIN indexes) there.
     INSTALLED_APPS.append("django.contrib.postgres")
@@ -115,6 +128,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Whole pages for anonymous visitors, routes and the site record (coachhouse/caching.py); any
+# publish forgets them all at once, so this is only how long an idle entry lingers.
+PAGE_CACHE_SECONDS = int(env_str("PAGE_CACHE_SECONDS", "600"))
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -6,7 +6,9 @@ from django import template
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from wagtail.models import Site
 
+from coachhouse import caching
 from coachhouse.models import SiteSettings
 
 register = template.Library()
@@ -15,38 +17,52 @@ register = template.Library()
 JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 
+def site_chrome(request) -> dict:
+    """The header's and footer's words and links, shared until the content changes."""
+
+    def load():
+        settings = SiteSettings.for_request(request)
+        return {
+            "tagline": settings.tagline,
+            "footer_text": settings.footer_text,
+            "header_links": [link_target(block.value) for block in settings.header_links],
+            "footer_links": [link_target(block.value) for block in settings.footer_links],
+        }
+
+    site = Site.find_for_request(request)
+    return caching.cached(("chrome", site.pk if site else None), load, request=request)
+
+
 @register.inclusion_tag("components/site_header.html", takes_context=True)
 def site_header(context):
     request = context["request"]
-    settings = SiteSettings.for_request(request)
     return {
-        "request": request,
         "user": request.user,
-        "settings": settings,
+        "site_name": context.get("site_name") or "Coachhouse",
         "dashboard_url": reverse("accounts:dashboard"),
-        "links": [link_target(block.value) for block in settings.header_links],
+        "links": site_chrome(request)["header_links"],
         "current_path": request.path,
     }
 
 
 @register.inclusion_tag("components/site_footer.html", takes_context=True)
 def site_footer(context):
-    request = context["request"]
-    settings = SiteSettings.for_request(request)
+    chrome = site_chrome(context["request"])
     return {
-        "settings": settings,
-        "links": [link_target(block.value) for block in settings.footer_links],
+        "tagline": chrome["tagline"],
+        "footer_text": chrome["footer_text"],
+        "links": chrome["footer_links"],
         "site_name": context.get("site_name") or "Coachhouse",
     }
 
 
 def link_target(value) -> dict:
-    page = value.get("page")
-    return {"label": value["label"], "href": page.url if page else value.get("url")}
+    return {"label": value["label"], "href": value.href()}
 
 
 @register.simple_tag
 def json_ld(data: dict):
     """Render structured data as an inert `application/ld+json` script element."""
     payload = json.dumps(data, ensure_ascii=False).translate(JSON_SCRIPT_ESCAPES)
-    return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))  # noqa: S308
+    # Safe: the JSON has <, > and & escaped (as json_script does), so it cannot end the element.
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))  # noqa: S308 # nosec B308 # escaped above

@@ -6,16 +6,12 @@ from urllib.parse import urlsplit
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from course import services
 from course.models import Enrolment, LessonProgress, Reflection
 from tests.factories import (
     ArticlePageFactory,
-    CoursePageFactory,
-    LessonPageFactory,
     UserFactory,
 )
 
@@ -397,29 +393,3 @@ def test_certificate_of_an_unfinished_course_or_a_random_id_is_not_found(client,
     for certificate_id in (unfinished.certificate_id, uuid.uuid4()):
         response = client.get(reverse("course:certificate", args=[certificate_id]))
         assert response.status_code == 404
-
-
-# Speed
-
-
-def test_enrolled_lesson_page_queries_do_not_grow_with_the_number_of_lessons(
-    client, site_tree, course, lessons
-):
-    long_course = CoursePageFactory(parent=site_tree["home"], title="The long course")
-    long_lessons = [
-        LessonPageFactory(parent=long_course, title=f"Step {n}", free_preview=(n == 1))
-        for n in range(1, 13)
-    ]
-    user = UserFactory()
-    client.force_login(user)
-    counts = {}
-    for a_course, a_lesson in ((course, lessons[1]), (long_course, long_lessons[1])):
-        services.enrolment_create(user=user, course=a_course)
-        client.get(a_lesson.url)  # the first visit creates the progress row
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(a_lesson.url)
-        assert response.status_code == 200
-        assert BODY_SENTENCE in response.content.decode()
-        counts[len(a_course.lesson_list)] = len(queries)
-
-    assert counts[3] == counts[12], counts

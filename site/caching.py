@@ -1,0 +1,179 @@
+"""What the site keeps in the cache between requests, and how it forgets all of it at once.
+
+Every key below carries the *content generation*, a token that changes whenever something a
+visitor can see may have changed: a page is published, unpublished, moved or deleted, a
+page's privacy changes, the site settings or a Site record are saved. A new token orphans
+every earlier entry (they expire on their own), so no entry has to know which pages it
+depends on: a course page lists its lessons, every page shows the header links, and all of
+it is fresh after any publish. A coach publishes a few times a week; a popular article is
+read thousands of times in between.
+
+The cache is shared by every worker in production (Redis, from REDIS_URL). With the local
+memory cache each process has its own generation, which is only right for one process
+(`make run`, the tests).
+"""
+
+import functools
+import uuid
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from wagtail.models import PageViewRestriction, Site
+from wagtail.url_routing import RouteResult
+
+GENERATION_KEY = "content-generation"
+
+
+def generation(request=None) -> str:
+    """The current content generation, read once per request."""
+    if request is not None and hasattr(request, "_content_generation"):
+        return request._content_generation
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+        value = cache.get(GENERATION_KEY)
+    if request is not None:
+        request._content_generation = value
+    return value
+
+
+def content_changed(**kwargs) -> None:
+    """Forget every cached page, route and site record (a signal receiver, see apps.py)."""
+    cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def key(request, *parts) -> str:
+    return ":".join(["content", generation(request), *map(str, parts)])
+
+
+def timeout() -> int:
+    return settings.PAGE_CACHE_SECONDS
+
+
+def cached(parts: tuple, compute, *, request=None):
+    """The cached value for `parts` in this generation, computed and stored on a miss."""
+    entry_key = key(request, *parts)
+    value = cache.get(entry_key)
+    if value is None:
+        value = compute()
+        cache.set(entry_key, value, timeout())
+    return value
+
+
+def fetch_current(request, *keys) -> list:
+    """Entries written by `store`, with the generation, in one round trip to the cache.
+
+    The generation is kept in these values rather than in their keys, so the cache is asked
+    once for all of them: what every anonymous page view pays before it is answered.
+    """
+    values = cache.get_many([GENERATION_KEY, *keys])
+    if GENERATION_KEY in values:
+        request._content_generation = values[GENERATION_KEY]
+    current = generation(request)
+    return [
+        entry[1] if (entry := values.get(entry_key)) and entry[0] == current else None
+        for entry_key in keys
+    ]
+
+
+def store(request, entry_key: str, value) -> None:
+    cache.set(entry_key, (generation(request), value), timeout())
+
+
+def site_key(request) -> str:
+    """Wagtail's Site for the request is cached under this key (see `remember_site`)."""
+    return f"content-site:{request.get_host()}:{request.get_port()}"
+
+
+def seed_site(request, site) -> None:
+    """Give Wagtail the request's Site, with its specific root page, from the cache.
+
+    Wagtail looks the site up (and then its root page) on every request and keeps it on the
+    request as `_wagtail_site`; seeding that attribute saves both queries. The entry is
+    written by `remember_site` once a page has been routed, so other requests never wait on
+    the database for it.
+    """
+    request._wagtail_site = site
+    request._wagtail_site_from_cache = True
+
+
+def remember_site(request, root_page) -> None:
+    """Keep the Site Wagtail just found for this request, with its root page (specific)."""
+    site = getattr(request, "_wagtail_site", None)
+    if site is None or getattr(request, "_wagtail_site_from_cache", False):
+        return
+    if site.root_page_id == root_page.pk:
+        site.root_page = root_page
+        store(request, site_key(request), site)
+
+
+def route(root_page, request, path_components: list, route_uncached):
+    """Route a path below the site's root page to a live page, from the cache when known.
+
+    On a hit the page is loaded in one query by its id and class, instead of one or two
+    queries for each level of the path.
+    """
+    remember_site(request, root_page)
+    entry_key = key(request, "route", root_page.pk, "/".join(path_components))
+    known = cache.get(entry_key)
+    if known is not None:
+        content_type_id, page_id = known
+        model = ContentType.objects.get_for_id(content_type_id).model_class()
+        page = model.objects.filter(pk=page_id, live=True).first()
+        if page is not None:
+            return RouteResult(page)
+    result = route_uncached(request, path_components)
+    page, args, kwargs = result
+    if not args and not kwargs:
+        cache.set(entry_key, (page.content_type_id, page.pk), timeout())
+    return result
+
+
+def site_has_view_restrictions(request=None) -> bool:
+    """Whether any page is private (a password, a login or groups) anywhere on the site."""
+    return cached(("any-view-restrictions",), PageViewRestriction.objects.exists, request=request)
+
+
+class ViewRestrictionsMixin:
+    """For page models: skip Wagtail's two privacy queries while no page is private."""
+
+    def get_view_restrictions(self):
+        if not site_has_view_restrictions():
+            return PageViewRestriction.objects.none()
+        return super().get_view_restrictions()
+
+
+@functools.cache
+def _content_models() -> tuple:
+    """What pages show: saving or deleting any of these starts a new generation."""
+    from wagtail.contrib.settings.models import BaseGenericSetting, BaseSiteSetting
+    from wagtail.documents.models import AbstractDocument
+    from wagtail.images.models import AbstractImage
+    from wagtail.models import Page
+
+    return (
+        Page,
+        Site,
+        PageViewRestriction,
+        BaseSiteSetting,
+        BaseGenericSetting,
+        AbstractImage,
+        AbstractDocument,
+    )
+
+
+def _content_saved_or_deleted(sender, instance, **kwargs) -> None:
+    if isinstance(instance, _content_models()):
+        content_changed()
+
+
+def connect_signals() -> None:
+    """Saving or deleting anything a page shows starts a new generation, and so does a move
+    (treebeard moves pages with bulk updates, which send no save signal)."""
+    from django.db.models.signals import post_delete, post_save
+    from wagtail.signals import post_page_move
+
+    post_save.connect(_content_saved_or_deleted, dispatch_uid="caching-content-saved")
+    post_delete.connect(_content_saved_or_deleted, dispatch_uid="caching-content-deleted")
+    post_page_move.connect(content_changed, dispatch_uid="caching-page-moved")

@@ -1,0 +1,102 @@
+"""Each page type's SQL queries, pinned, and the same for 5 lessons or 50, 1 learner or 40."""
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from course import services
+from tests.factories import (
+    ArticlePageFactory,
+    UserFactory,
+    WaitListPageFactory,
+    make_site_tree,
+)
+
+# A visitor's first view after a publish (nothing cached), then every later view (the page
+# comes whole from the cache).
+ANONYMOUS_FIRST = {
+    "home": 6,
+    "article index": 5,
+    "article": 4,
+    "course": 3,
+    "free-preview lesson": 6,
+    "locked lesson": 4,
+    "wait list": 2,
+}
+ANONYMOUS_AGAIN = dict.fromkeys(ANONYMOUS_FIRST, 0) | {"wait list": 1}
+
+# An enrolled learner, warm: session, user, the page, the admin bar's two permission look-ups,
+# and the learner's own rows; on a lesson page: enrolment, progress and reflections.
+ENROLLED = {
+    "home": 6,
+    "article index": 8,
+    "article": 6,
+    "course": 8,
+    "free-preview lesson": 8,
+    "lesson": 8,
+    "dashboard": 8,
+}
+
+
+def build_site(*, lessons: int, learners: int):
+    home, course, lesson_pages, index = make_site_tree(lessons=lessons)
+    article = ArticlePageFactory(parent=index)
+    wait_list = WaitListPageFactory(parent=home)
+    for _ in range(learners - 1):
+        other = UserFactory()
+        services.enrolment_create(user=other, course=course)
+        for lesson in lesson_pages[:3]:
+            services.lesson_complete(user=other, lesson=lesson)
+    learner = UserFactory()
+    services.enrolment_create(user=learner, course=course)
+    services.lesson_complete(user=learner, lesson=lesson_pages[0])
+    urls = {
+        "home": home.url,
+        "article index": index.url,
+        "article": article.url,
+        "course": course.url,
+        "free-preview lesson": lesson_pages[0].url,
+        "locked lesson": lesson_pages[1].url,
+        "wait list": wait_list.url,
+    }
+    return learner, urls
+
+
+def query_count(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+def anonymous_counts(urls) -> tuple[dict, dict]:
+    first = {name: query_count(Client(), url) for name, url in urls.items()}
+    again = {name: query_count(Client(), url) for name, url in urls.items()}
+    return first, again
+
+
+def enrolled_counts(learner, urls) -> dict:
+    client = Client()
+    client.force_login(learner)
+    pages = {name: url for name, url in urls.items() if name not in ("wait list", "locked lesson")}
+    pages |= {"lesson": urls["locked lesson"], "dashboard": reverse("accounts:dashboard")}
+    for url in pages.values():
+        client.get(url)  # first visits note the lesson visit and fill the shared caches
+    return {name: query_count(client, url) for name, url in pages.items()}
+
+
+@pytest.mark.parametrize("lessons,learners", [(5, 1), (50, 40)])
+def test_query_counts_are_pinned_and_do_not_grow(db, lessons, learners):
+    learner, urls = build_site(lessons=lessons, learners=learners)
+
+    first, again = anonymous_counts(urls)
+    assert first == ANONYMOUS_FIRST
+    assert again == ANONYMOUS_AGAIN
+    assert enrolled_counts(learner, urls) == ENROLLED
+
+
+def test_an_enrolled_learners_lesson_page_takes_at_most_8_queries(db):
+    learner, urls = build_site(lessons=5, learners=1)
+    assert enrolled_counts(learner, urls)["lesson"] <= 8
