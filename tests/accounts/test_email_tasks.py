@@ -100,9 +100,11 @@ def test_nothing_is_sent_or_queued_when_the_enrolment_is_rolled_back(
 
 @worker_test
 def test_an_email_waits_for_the_worker_and_the_worker_delivers_it(database_tasks):
-    with TestCase.captureOnCommitCallbacks(execute=True), transaction.atomic():
+    with TestCase.captureOnCommitCallbacks(execute=True) as callbacks, transaction.atomic():
         queue_test_email()
-        assert email_tasks().count() == 0, "queued before the transaction committed"
+        # Written with the change, in its transaction: no later step can drop it.
+        assert email_tasks().count() == 1
+    assert callbacks == []
 
     assert email_tasks().get().status == "READY"
     assert mail.outbox == []
@@ -172,3 +174,29 @@ def test_in_process_tasks_retry_at_once_when_the_mail_server_fails_once(db, flak
 
     [message] = mail.outbox
     assert message.to == ["sam@example.com"]
+
+
+@worker_test
+def test_the_email_retry_delays_setting_sets_the_back_off_and_the_number_of_attempts(
+    database_tasks, flaky_mail_server, settings
+):
+    settings.EMAIL_RETRY_DELAYS = (300, 900)
+    flaky_mail_server.failures = 10
+    send_test_email()
+
+    run_worker()
+    retry = email_tasks().get(status="READY")
+    wait = retry.run_after - timezone.now()
+    assert datetime.timedelta(seconds=240) < wait <= datetime.timedelta(seconds=300)
+
+    make_retries_due()
+    run_worker()
+    retry = email_tasks().get(status="READY")
+    wait = retry.run_after - timezone.now()
+    assert datetime.timedelta(seconds=840) < wait <= datetime.timedelta(seconds=900)
+
+    make_retries_due()
+    run_worker()
+    assert mail.outbox == []
+    assert email_tasks().count() == 3, "two retries, then the task fails"
+    assert email_tasks().get(status="FAILED").args_kwargs["kwargs"]["attempt"] == 3
