@@ -28,6 +28,7 @@ import django  # noqa: E402
 
 django.setup()
 
+import seeding  # noqa: E402  (bench/seeding.py)
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -36,7 +37,6 @@ from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from coaching.models import CoachingPackage, Payment, WaitListEntry  # noqa: E402
-from course.models import Enrolment, LessonProgress  # noqa: E402
 from tests.factories import (  # noqa: E402
     ArticlePageFactory,
     CoursePageFactory,
@@ -86,18 +86,7 @@ def fill(learners: int, seed: int = 6) -> dict:
     # Some articles bring far more people than others.
     weights = [1 / n for n in range(1, len(articles) + 1)]
 
-    users = [
-        User(
-            email=f"learner{n}@example.com",
-            first_name=rng.choice(["Ann", "Bob", "Cat", "Dan", "Eve", "Fay"]),
-            last_name=f"Person{n}",
-            password="!",  # noqa: S106 (an unusable password)
-            date_joined=now - timedelta(days=rng.uniform(0, 120)),
-        )
-        for n in range(learners)
-    ]
-    User.objects.bulk_create(users, batch_size=BATCH)
-    joined = dict(User.objects.filter(is_staff=False).values_list("pk", "date_joined"))
+    joined = seeding.learners_create(count=learners, rng=rng, now=now)
 
     enrolments, progress = [], []
     completed_users = []
@@ -106,43 +95,20 @@ def fill(learners: int, seed: int = 6) -> dict:
         chosen = [0] if roll < 0.7 else [1] if roll < 0.9 else [0, 1]
         for index in chosen:
             course, lessons = courses[index]
-            enrolled_at = date_joined + timedelta(minutes=rng.uniform(0, 30))
-            # Each lesson keeps ~78% of those who finished the one before; the third, ~50%.
-            done = 0
-            for n in range(len(lessons)):
-                keep = 0.5 if n == 2 else 0.78
-                if rng.random() > keep:
-                    break
-                done += 1
-            moment = enrolled_at
-            for lesson in lessons[:done]:
-                moment += timedelta(hours=rng.uniform(1, 72))
-                progress.append(
-                    LessonProgress(
-                        user_id=user_id, lesson=lesson, completed_at=moment, last_visited_at=moment
-                    )
-                )
-            if done < len(lessons) and rng.random() < 0.6:
-                progress.append(
-                    LessonProgress(user_id=user_id, lesson=lessons[done], last_visited_at=moment)
-                )
-            finished = done == len(lessons)
-            if finished:
-                completed_users.append(user_id)
-            enrolments.append(
-                Enrolment(
-                    user_id=user_id,
-                    course=course,
-                    enrolled_at=enrolled_at,
-                    completed_at=moment if finished else None,
-                    source_page=(
-                        rng.choices(articles, weights)[0] if rng.random() < 0.85 else None
-                    ),
-                    utm_source=rng.choice(["", "", "linkedin", "newsletter"]),
-                )
+            enrolment, rows = seeding.enrolment_with_progress(
+                user_id=user_id,
+                course=course,
+                lessons=lessons,
+                enrolled_at=date_joined + timedelta(minutes=rng.uniform(0, 30)),
+                rng=rng,
+                source_page=rng.choices(articles, weights)[0] if rng.random() < 0.85 else None,
+                utm_source=rng.choice(["", "", "linkedin", "newsletter"]),
             )
-    Enrolment.objects.bulk_create(enrolments, batch_size=BATCH)
-    LessonProgress.objects.bulk_create(progress, batch_size=BATCH)
+            if enrolment.completed_at:
+                completed_users.append(user_id)
+            enrolments.append(enrolment)
+            progress.extend(rows)
+    seeding.enrolments_save(enrolments, progress)
 
     # A third of graduates and 1% of the others join the wait list; some book and pay.
     others = [pk for pk in joined if rng.random() < 0.01]
@@ -221,11 +187,12 @@ def main() -> None:
     logging.getLogger("django.tasks").setLevel(logging.WARNING)  # one line per page saved
     started = time.perf_counter()
     try:
-        call_command("migrate", verbosity=0)
-        if User.objects.exists():
-            sys.exit("BENCH_DATABASE_URL must point at an empty scratch database.")
-        counts = fill(args.learners)
-        coach = User.objects.create_superuser("bench-coach@example.com")
+        with seeding.unsynced_writes():  # filling is not timed; the reports only read
+            call_command("migrate", verbosity=0)
+            if User.objects.exists():
+                sys.exit("BENCH_DATABASE_URL must point at an empty scratch database.")
+            counts = fill(args.learners)
+            coach = User.objects.create_superuser("bench-coach@example.com")
         print(f"Database: {connection.vendor}; filled in {time.perf_counter() - started:.0f} s:")
         print("  " + ", ".join(f"{n:,} {what}" for what, n in counts.items()))
         client = Client()
