@@ -1,4 +1,24 @@
+from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.db import IntegrityError, transaction
+
+
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up, settling two sign-ups with one address at the same moment.
+
+    allauth checks the address is free, then saves; a second request that passed the check at
+    the same time meets the database's unique constraint instead. It gets allauth's own
+    answer for an address that already has an account (the same page, and an email to the
+    owner), so the race neither fails nor tells anyone the address is known.
+    """
+
+    def try_save(self, request):
+        try:
+            with transaction.atomic():
+                return super().try_save(request)
+        except IntegrityError:
+            self.account_already_exists = True
+            return super().try_save(request)
 
 
 class MarketingConsentForm(forms.Form):

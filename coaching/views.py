@@ -2,6 +2,7 @@
 
 import contextlib
 import functools
+import re
 
 import stripe
 from django.conf import settings
@@ -28,6 +29,9 @@ JOIN_RATE_PER_IP = "10/h"
 JOIN_RATE_PER_EMAIL = "3/h"
 # Stripe's events are a few kilobytes; anything far larger is not from Stripe.
 WEBHOOK_MAX_BYTES = 256 * 1024
+
+# What Stripe names a Checkout Session (cs_test_… / cs_live_…); anything else is not ours.
+STRIPE_SESSION_ID = re.compile(r"cs_[A-Za-z0-9_]{1,250}")
 
 
 def _email_key(group, request) -> str:
@@ -248,7 +252,9 @@ def checkout(request, token: str):
 @never_cache
 def payment_success(request):
     """Back from Stripe: "you're booked" once the payment is confirmed, until then "confirming"."""
-    session_id = request.GET.get("session_id", "")[:255]
+    session_id = request.GET.get("session_id", "")
+    if not STRIPE_SESSION_ID.fullmatch(session_id):
+        raise Http404("We couldn't find that payment.")
     payment = (
         Payment.objects.select_related("entry", "package")
         .filter(stripe_session_id=session_id)

@@ -18,7 +18,8 @@ def source_from_request(request, params) -> EnrolmentSource:
     source_id = str(params.get("source", ""))
     if source_id.isascii() and source_id.isdecimal() and len(source_id) < 12:
         page = Page.objects.live().filter(pk=int(source_id)).first()
-    utm = {key: str(params[key])[:100] for key in UTM_FIELDS if params.get(key)}
+    utm = {key: _tag(params[key]) for key in UTM_FIELDS if params.get(key)}
+    utm = {key: value for key, value in utm.items() if value}
     if not utm:
         utm = _utm_from_referer(request)
     return EnrolmentSource(page=page, utm=utm)
@@ -36,4 +37,10 @@ def _utm_from_referer(request) -> dict[str, str]:
     if referer.netloc != request.get_host():
         return {}
     query = parse_qs(referer.query)
-    return {key: query[key][-1][:100] for key in UTM_FIELDS if query.get(key)}
+    utm = {key: _tag(query[key][-1]) for key in UTM_FIELDS if query.get(key)}
+    return {key: value for key, value in utm.items() if value}
+
+
+def _tag(value) -> str:
+    """A campaign tag as stored: printable characters only (no NUL), at most 100."""
+    return "".join(char for char in str(value) if char.isprintable())[:100]

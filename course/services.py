@@ -43,7 +43,11 @@ class EnrolmentSource:
 def enrolment_create(*, user, course: CoursePage, source: EnrolmentSource | None = None):
     """Enrol the learner; enrolling again is a no-op. Returns (enrolment, created)."""
     source = source or EnrolmentSource()
-    utm = {key: value[:100] for key, value in (source.utm or {}).items() if key in UTM_FIELDS}
+    utm = {
+        key: value.replace("\x00", "")[:100]
+        for key, value in (source.utm or {}).items()
+        if key in UTM_FIELDS
+    }
     try:
         with transaction.atomic():
             enrolment, created = Enrolment.objects.get_or_create(

@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
@@ -15,24 +16,35 @@ POSTGRES_ONLY = (
 )
 
 
-def pytest_collection_modifyitems(config, items):
-    """Tests marked `postgres` run only on PostgreSQL.
+REDIS_ONLY = (
+    "needs Redis (the rate limits live in the shared cache): run "
+    "REDIS_URL=redis://127.0.0.1:6379/0 make test"
+)
 
-    On SQLite they are skipped with a message saying how to run them; under CI, which runs
-    the suite a second time on PostgreSQL, they are deselected from the SQLite pass instead,
-    so nothing in CI reports as skipped.
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` run only on PostgreSQL, tests marked `redis` only with Redis.
+
+    Without them they are skipped with a message saying how to run them; under CI, which runs
+    the suite a second time with PostgreSQL and Redis, they are deselected from the first
+    (SQLite, local memory) pass instead, so nothing in CI reports as skipped.
     """
-    if connection.vendor == "postgresql":
-        return
-    postgres_only = [item for item in items if item.get_closest_marker("postgres")]
-    if not postgres_only:
-        return
-    if os.environ.get("CI"):
-        config.hook.pytest_deselected(items=postgres_only)
-        items[:] = [item for item in items if not item.get_closest_marker("postgres")]
-        return
-    for item in postgres_only:
-        item.add_marker(pytest.mark.skip(reason=POSTGRES_ONLY))
+    needs = {
+        "postgres": (connection.vendor == "postgresql", POSTGRES_ONLY),
+        "redis": (bool(settings.REDIS_URL), REDIS_ONLY),
+    }
+    for marker, (available, reason) in needs.items():
+        if available:
+            continue
+        unable = [item for item in items if item.get_closest_marker(marker)]
+        if not unable:
+            continue
+        if os.environ.get("CI"):
+            config.hook.pytest_deselected(items=unable)
+            items[:] = [item for item in items if not item.get_closest_marker(marker)]
+            continue
+        for item in unable:
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture

@@ -144,6 +144,7 @@ LOGIN_REDIRECT_URL = "accounts:dashboard"
 # Learners sign up with an email address only and sign in with an emailed code; a password
 # is optional. Enumeration protection and allauth's rate limits stay on (in the cache above).
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
