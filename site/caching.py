@@ -1,12 +1,13 @@
 """What the site keeps in the cache between requests, and how it forgets all of it at once.
 
-Every key below carries the *content generation*, a token that changes whenever something a
-visitor can see may have changed: a page is published, unpublished, moved or deleted, a
-page's privacy changes, the site settings or a Site record are saved. A new token orphans
-every earlier entry (they expire on their own), so no entry has to know which pages it
-depends on: a course page lists its lessons, every page shows the header links, and all of
-it is fresh after any publish. A coach publishes a few times a week; a popular article is
-read thousands of times in between.
+Every entry below carries the *content generation* (in its key, or beside the value for the
+pages and the site record, which are fetched together in one round trip), a token that
+changes whenever something a visitor can see may have changed: a page is published,
+unpublished, moved or deleted, a page's privacy changes, the site settings, a Site record, an
+image or a document are saved. A new token orphans every earlier entry (they expire on their
+own), so no entry has to know which pages it depends on: a course page lists its lessons,
+every page shows the header links, and all of it is fresh after any publish. A coach
+publishes a few times a week; a popular article is read thousands of times in between.
 
 The cache is shared by every worker in production (Redis, from REDIS_URL). With the local
 memory cache each process has its own generation, which is only right for one process
