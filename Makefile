@@ -54,7 +54,7 @@ test: lint
 	DJANGO_SETTINGS_MODULE=coachhouse.settings.test $(PY) manage.py check --fail-level WARNING
 	@# Django's deployment checks on the production settings, given stand-in values.
 	DJANGO_SETTINGS_MODULE=coachhouse.settings.production ALLOWED_HOSTS=coach.example \
-		DATABASE_URL=postgres://db.invalid/coachhouse \
+		DATABASE_URL=postgres://db.invalid/coachhouse REDIS_URL=redis://cache.invalid:6379/0 \
 		SECRET_KEY=stand-in-for-the-deploy-check-only-0123456789abcdefghijklmnopq \
 		$(PY) manage.py check --deploy --fail-level WARNING
 	DJANGO_SETTINGS_MODULE=coachhouse.settings.test $(PY) manage.py makemigrations --check --dry-run

@@ -26,6 +26,7 @@ class CourseProgress:
     course: CoursePage
     lessons: list
     completed_ids: set[int] = field(default_factory=set)
+    completions: dict[int, datetime] = field(default_factory=dict)
     last_visits: dict[int, datetime | None] = field(default_factory=dict)
     enrolment: Enrolment | None = None
     now: datetime = field(default_factory=timezone.now)
@@ -62,6 +63,9 @@ class CourseProgress:
 
     def is_done(self, lesson) -> bool:
         return lesson.pk in self.completed_ids
+
+    def completed_at(self, lesson) -> datetime | None:
+        return self.completions.get(lesson.pk)
 
     def last_visited_at(self, lesson) -> datetime | None:
         return self.last_visits.get(lesson.pk)
@@ -103,9 +107,15 @@ def lesson_opens_at(*, lesson, enrolment: Enrolment | None) -> datetime | None:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+def live_lesson(lesson_id: int, *, request=None):
+    """The published lesson with this id, or None; kept in the process like routed pages."""
+    return caching.live_page(apps.get_model("lessons", "LessonPage"), lesson_id, request=request)
+
+
 def lesson_course(*, lesson, request=None) -> CoursePage:
-    """The lesson's course with its lesson list loaded, shared by every request until the
-    content changes (see coachhouse/caching.py): the outline costs no query per visit."""
+    """The lesson's course with its lesson list loaded, kept in the process until the content
+    changes (see coachhouse/caching.py): the outline costs no query and no unpickling per
+    visit. Shared by every request: never change it."""
     course_path = lesson.path[: -lesson.steplen]
 
     def load():
@@ -113,27 +123,38 @@ def lesson_course(*, lesson, request=None) -> CoursePage:
         course.lesson_list  # noqa: B018 (evaluated so that it is cached with the course)
         return course
 
-    return caching.cached(("course", course_path), load, request=request)
+    return caching.kept(("course", course_path), load, request=request)
 
 
 def course_progress(
-    *, user, course: CoursePage, lessons: list | None = None, now: datetime | None = None
+    *,
+    user,
+    course: CoursePage,
+    lessons: list | None = None,
+    now: datetime | None = None,
+    enrolment: Enrolment | None = None,
 ) -> CourseProgress:
-    """The learner's progress in the course: one query for enrolment, one for all progress
-    (completions and the last visit of each lesson)."""
+    """The learner's progress in the course: one query for the enrolment (unless given), one
+    for all progress (completions and the last visit of each lesson)."""
     lessons = course.lesson_list if lessons is None else lessons
     progress = CourseProgress(course=course, lessons=lessons, now=now or timezone.now())
     if not user.is_authenticated:
         return progress
-    progress.enrolment = Enrolment.objects.filter(user=user, course=course).first()
+    progress.enrolment = enrolment or Enrolment.objects.filter(user=user, course=course).first()
     if progress.enrolment:
-        rows = LessonProgress.objects.filter(
-            user=user, lesson_id__in=[lesson.pk for lesson in lessons]
-        ).values_list("lesson_id", "completed_at", "last_visited_at")
+        # All the learner's rows, not `lesson_id__in` the course: a person's progress is a few
+        # dozen rows, and a filter on fifty ids costs more to build than the rows to read.
+        lesson_ids = {lesson.pk for lesson in lessons}
+        rows = LessonProgress.objects.filter(user=user).values_list(
+            "lesson_id", "completed_at", "last_visited_at"
+        )
         for lesson_id, completed_at, last_visited_at in rows:
+            if lesson_id not in lesson_ids:
+                continue
             progress.last_visits[lesson_id] = last_visited_at
             if completed_at is not None:
                 progress.completed_ids.add(lesson_id)
+                progress.completions[lesson_id] = completed_at
     return progress
 
 

@@ -9,7 +9,7 @@ from wagtail.models import Page
 
 from course import emails
 from course.models import CoursePage, Enrolment, LessonProgress, Reflection
-from course.selectors import lesson_opens_at
+from course.selectors import CourseProgress, course_progress, lesson_course, lesson_opens_at
 
 # "Take a break" pauses reminder emails for this long.
 NUDGE_BREAK_DAYS = 30
@@ -72,32 +72,50 @@ def lesson_visit(*, user, lesson, last_visited_at: datetime | None = None) -> No
         return
     updated = LessonProgress.objects.filter(user=user, lesson=lesson).update(last_visited_at=now)
     if not updated:
-        _progress_get_or_create(user=user, lesson=lesson, last_visited_at=now)
-
-
-def lesson_complete(*, user, lesson) -> LessonProgress:
-    """Mark the lesson complete; completing twice keeps the first time. May complete the course."""
-    now = timezone.now()
-    enrolment = _open_enrolment_for(user=user, lesson=lesson, now=now)
-    with transaction.atomic():
-        progress = _progress_get_or_create(user=user, lesson=lesson, last_visited_at=now)
-        LessonProgress.objects.filter(pk=progress.pk, completed_at__isnull=True).update(
-            completed_at=now, last_visited_at=now
+        LessonProgress.objects.bulk_create(
+            [LessonProgress(user=user, lesson=lesson, last_visited_at=now)], ignore_conflicts=True
         )
-        progress.refresh_from_db()
-        _course_completion_update(enrolment)
+
+
+def lesson_complete(*, user, lesson, course: CoursePage | None = None) -> CourseProgress:
+    """Mark the lesson complete; completing twice keeps the first time. May complete the course.
+
+    Returns the learner's progress in the course afterwards: the one read that decides the
+    course's completion is also what the learner is shown.
+    """
+    now = timezone.now()
+    course = course or lesson_course(lesson=lesson)
+    enrolment = _open_enrolment_for(user=user, lesson=lesson, course=course, now=now)
+    with transaction.atomic():
+        updated = LessonProgress.objects.filter(
+            user=user, lesson=lesson, completed_at__isnull=True
+        ).update(completed_at=now, last_visited_at=now)
+        if not updated:
+            # No row yet, or one completed earlier, which keeps its time: the unique constraint
+            # settles which, and settles two clicks at once.
+            LessonProgress.objects.bulk_create(
+                [LessonProgress(user=user, lesson=lesson, completed_at=now, last_visited_at=now)],
+                ignore_conflicts=True,
+            )
+        progress = course_progress(user=user, course=course, enrolment=enrolment, now=now)
+        _course_completion_update(progress)
     return progress
 
 
-def lesson_uncomplete(*, user, lesson) -> None:
-    """Take back a lesson's completion. A course once completed keeps its completion date."""
-    _enrolment_for(user=user, lesson=lesson)
+def lesson_uncomplete(*, user, lesson, course: CoursePage | None = None) -> CourseProgress:
+    """Take back a lesson's completion. A course once completed keeps its completion date.
+
+    Returns the learner's progress in the course afterwards."""
+    course = course or lesson_course(lesson=lesson)
+    enrolment = _enrolment_for(user=user, course=course, lesson=lesson)
     LessonProgress.objects.filter(user=user, lesson=lesson).update(completed_at=None)
+    return course_progress(user=user, course=course, enrolment=enrolment)
 
 
 def reflection_save(*, user, lesson, block_id: str, prompt: str, answer: str) -> Reflection:
     """Save the learner's private answer to a reflection prompt (one per prompt)."""
-    _open_enrolment_for(user=user, lesson=lesson, now=timezone.now())
+    course = lesson_course(lesson=lesson)
+    _open_enrolment_for(user=user, lesson=lesson, course=course, now=timezone.now())
     try:
         with transaction.atomic():
             reflection, _ = Reflection.objects.update_or_create(
@@ -128,46 +146,30 @@ def enrolment_resume_nudges(*, enrolment: Enrolment) -> Enrolment:
     return enrolment
 
 
-def _enrolment_for(*, user, lesson) -> Enrolment:
-    enrolment = Enrolment.objects.filter(user=user, course_id=lesson.get_parent().pk).first()
+def _enrolment_for(*, user, course: CoursePage, lesson) -> Enrolment:
+    enrolment = Enrolment.objects.filter(user=user, course=course).first()
     if enrolment is None:
         raise NotEnrolled(lesson)
     return enrolment
 
 
-def _open_enrolment_for(*, user, lesson, now: datetime) -> Enrolment:
+def _open_enrolment_for(*, user, lesson, course: CoursePage, now: datetime) -> Enrolment:
     """The learner's enrolment, if drip has opened the lesson for them."""
-    enrolment = _enrolment_for(user=user, lesson=lesson)
+    enrolment = _enrolment_for(user=user, course=course, lesson=lesson)
     opens_at = lesson_opens_at(lesson=lesson, enrolment=enrolment)
     if opens_at is not None and opens_at > now:
         raise LessonLocked(lesson, opens_at)
     return enrolment
 
 
-def _progress_get_or_create(*, user, lesson, last_visited_at) -> LessonProgress:
-    try:
-        with transaction.atomic():
-            progress, _ = LessonProgress.objects.get_or_create(
-                user=user, lesson=lesson, defaults={"last_visited_at": last_visited_at}
-            )
-    except IntegrityError:
-        progress = LessonProgress.objects.get(user=user, lesson=lesson)
-    return progress
-
-
-def _course_completion_update(enrolment: Enrolment) -> None:
+def _course_completion_update(progress: CourseProgress) -> None:
     """Mark the course complete once every published lesson is; send the email once."""
-    course = enrolment.course
-    lesson_ids = set(course.lessons().values_list("pk", flat=True))
-    done = set(
-        LessonProgress.objects.filter(
-            user_id=enrolment.user_id, lesson_id__in=lesson_ids, completed_at__isnull=False
-        ).values_list("lesson_id", flat=True)
-    )
-    if not lesson_ids or done != lesson_ids:
+    enrolment = progress.enrolment
+    if not progress.is_complete or enrolment.completed_at is not None:
         return
     newly_completed = Enrolment.objects.filter(pk=enrolment.pk, completed_at__isnull=True).update(
-        completed_at=timezone.now()
+        completed_at=progress.now
     )
     if newly_completed:
+        enrolment.completed_at = progress.now
         transaction.on_commit(lambda: emails.send_completion(enrolment))

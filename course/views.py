@@ -64,8 +64,11 @@ def _enrol_and_go(request, course, source):
     return redirect(first.url if first else course.url)
 
 
-def _lesson_for_learner(lesson_id: int) -> LessonPage:
-    return get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
+def _lesson_for_learner(request, lesson_id: int) -> LessonPage:
+    lesson = selectors.live_lesson(lesson_id, request=request)
+    if lesson is None:
+        raise Http404("No such lesson.")
+    return lesson
 
 
 def _wants_json(request) -> bool:
@@ -76,19 +79,16 @@ def _wants_json(request) -> bool:
 @login_required
 def lesson_progress(request, lesson_id: int):
     """Mark a lesson complete, or not; answers JSON to scripts and redirects everyone else."""
-    lesson = _lesson_for_learner(lesson_id)
+    lesson = _lesson_for_learner(request, lesson_id)
+    course = selectors.lesson_course(lesson=lesson, request=request)
     completing = request.POST.get("action", "complete") != "uncomplete"
+    change = services.lesson_complete if completing else services.lesson_uncomplete
     try:
-        if completing:
-            services.lesson_complete(user=request.user, lesson=lesson)
-        else:
-            services.lesson_uncomplete(user=request.user, lesson=lesson)
+        progress = change(user=request.user, lesson=lesson, course=course)
     except services.NotEnrolled:
         return _not_enrolled(request, lesson)
     except services.LessonLocked as locked:
         return _locked(request, locked)
-    course = lesson.get_parent().specific
-    progress = selectors.course_progress(user=request.user, course=course)
     if _wants_json(request):
         return JsonResponse(_progress_payload(progress, lesson))
     if completing and progress.is_complete:
@@ -135,7 +135,7 @@ def _locked(request, locked: services.LessonLocked):
 @login_required
 def reflection(request, lesson_id: int, block_id: str):
     """Save the learner's private answer to one reflection prompt."""
-    lesson = _lesson_for_learner(lesson_id)
+    lesson = _lesson_for_learner(request, lesson_id)
     block = next(
         (b for b in lesson.body if b.block_type == "reflection" and b.id == block_id), None
     )

@@ -102,6 +102,10 @@ class TipBlock(blocks.StructBlock):
 class ReflectionBlock(blocks.StructBlock):
     """A question the learner answers in writing, privately."""
 
+    # Shows the learner's own saved answer, in a form with their CSRF token: rendered for each
+    # request, never kept with the rest of the lesson (lessons/templatetags/lesson_tags.py).
+    personal = True
+
     prompt = blocks.TextBlock(max_length=500)
     guidance = blocks.CharBlock(required=False, max_length=250)
 

@@ -9,13 +9,19 @@ own), so no entry has to know which pages it depends on: a course page lists its
 every page shows the header links, and all of it is fresh after any publish. A coach
 publishes a few times a week; a popular article is read thousands of times in between.
 
-The cache is shared by every worker in production (Redis, from REDIS_URL). With the local
-memory cache each process has its own generation, which is only right for one process
-(`make run`, the tests).
+Two layers hold entries. The shared cache (Redis in production, where REDIS_URL is required)
+holds whole anonymous pages, routes and the site record, for every worker. Each process also
+keeps its own copies of what every signed-in view reads (`kept`: routed pages, a course with
+its lessons, the header and footer, the sidebar's items, a lesson's body), which cost neither a
+round trip nor unpickling; they are checked against the generation read from the shared cache
+once a request, so a publish reaches every worker at once. With the local-memory cache each
+process has its own generation, which is only right for one process (`make run`, the tests).
 """
 
 import functools
 import uuid
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -26,10 +32,17 @@ from wagtail.url_routing import RouteResult
 GENERATION_KEY = "content-generation"
 
 
+# The generation read for the request being served, for code that has no request at hand
+# (Wagtail asks a page for its privacy rules without one); see `serving`.
+_serving_generation: ContextVar[str | None] = ContextVar("content_generation", default=None)
+
+
 def generation(request=None) -> str:
     """The current content generation, read once per request."""
     if request is not None and hasattr(request, "_content_generation"):
         return request._content_generation
+    if request is None and (value := _serving_generation.get()) is not None:
+        return value
     value = cache.get(GENERATION_KEY)
     if value is None:
         cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
@@ -37,6 +50,16 @@ def generation(request=None) -> str:
     if request is not None:
         request._content_generation = value
     return value
+
+
+@contextmanager
+def serving(request):
+    """While serving `request`, calls without a request use the generation read for it."""
+    token = _serving_generation.set(generation(request))
+    try:
+        yield
+    finally:
+        _serving_generation.reset(token)
 
 
 def content_changed(**kwargs) -> None:
@@ -52,14 +75,32 @@ def timeout() -> int:
     return settings.PAGE_CACHE_SECONDS
 
 
-def cached(parts: tuple, compute, *, request=None):
-    """The cached value for `parts` in this generation, computed and stored on a miss."""
+# This process's own copies of entries (see `kept`), for one generation at a time.
+_kept: dict = {}
+# A coach's site (a few hundred pages, courses of tens of lessons) fits many times over; a site
+# far bigger starts again from empty rather than growing a worker's memory without end.
+KEPT_LIMIT = 5_000
+
+
+def kept(parts: tuple, compute, *, request=None):
+    """The value for `parts` in this generation, computed once in this process and kept there.
+
+    For what every signed-in page view reads and no visitor can change (a course's outline, a
+    lesson list item's markup): no round trip to the cache and no unpickling. The generation is
+    still read from the shared cache, once a request, so a publish reaches every process at
+    once, and the copies of an earlier generation are dropped. Values are shared by every
+    request this process serves: never change one.
+    """
     entry_key = key(request, *parts)
-    value = cache.get(entry_key)
-    if value is None:
-        value = compute()
-        cache.set(entry_key, value, timeout())
-    return value
+    current = generation(request)
+    if _kept.get(GENERATION_KEY) != current or len(_kept) > KEPT_LIMIT:
+        _kept.clear()
+        _kept[GENERATION_KEY] = current
+    try:
+        return _kept[entry_key]
+    except KeyError:
+        value = _kept[entry_key] = compute()
+        return value
 
 
 def fetch_current(request, *keys) -> list:
@@ -112,8 +153,9 @@ def remember_site(request, root_page) -> None:
 def route(root_page, request, path_components: list, route_uncached):
     """Route a path below the site's root page to a live page, from the cache when known.
 
-    On a hit the page is loaded in one query by its id and class, instead of one or two
-    queries for each level of the path.
+    On a hit the page is loaded by its id and class, instead of with one or two queries for
+    each level of the path, and then kept in the process (see `kept`): signed-in readers,
+    whose pages are never cached whole, do not pay for loading it again.
     """
     remember_site(request, root_page)
     entry_key = key(request, "route", root_page.pk, "/".join(path_components))
@@ -121,7 +163,7 @@ def route(root_page, request, path_components: list, route_uncached):
     if known is not None:
         content_type_id, page_id = known
         model = ContentType.objects.get_for_id(content_type_id).model_class()
-        page = model.objects.filter(pk=page_id, live=True).first()
+        page = live_page(model, page_id, request=request)
         if page is not None:
             return RouteResult(page)
     result = route_uncached(request, path_components)
@@ -131,9 +173,18 @@ def route(root_page, request, path_components: list, route_uncached):
     return result
 
 
+def live_page(model, page_id: int, *, request=None):
+    """The live page of this (specific) model with this id, or None; kept in the process."""
+    return kept(
+        ("page", model._meta.label, page_id),
+        lambda: model.objects.filter(pk=page_id, live=True).first(),
+        request=request,
+    )
+
+
 def site_has_view_restrictions(request=None) -> bool:
     """Whether any page is private (a password, a login or groups) anywhere on the site."""
-    return cached(("any-view-restrictions",), PageViewRestriction.objects.exists, request=request)
+    return kept(("any-view-restrictions",), PageViewRestriction.objects.exists, request=request)
 
 
 class ViewRestrictionsMixin:

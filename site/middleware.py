@@ -39,7 +39,8 @@ class PageCacheMiddleware:
             response["X-Cache"] = "hit"
             return response
 
-        response = self.get_response(request)
+        with caching.serving(request):
+            response = self.get_response(request)
 
         if entry_key and self.is_shareable(request, response):
             caching.store(request, entry_key, (response.content, dict(response.headers)))

@@ -1,12 +1,18 @@
 """Course components other apps' templates can show without importing the course app."""
 
 from django import template
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 
+from coachhouse import caching
 from course import selectors
 
 register = template.Library()
+
+ITEM_TEMPLATE = "components/lesson_list_item.html"
 
 
 @register.inclusion_tag("components/my_courses.html", takes_context=True)
@@ -33,13 +39,34 @@ def course_progress_for(context, course):
     return selectors.course_progress(user=context["request"].user, course=course)
 
 
-@register.filter
-def lesson_done(progress, lesson) -> bool:
-    """Whether `progress` (a CourseProgress, or nothing for visitors) has `lesson` completed."""
-    return bool(progress) and progress.is_done(lesson)
+@register.simple_tag(takes_context=True)
+def lesson_list_items(context, lessons, progress=None, current=None, compact=False):
+    """The items of a course outline, each showing the learner's tick, lock and place.
 
-
-@register.filter
-def lesson_opens_at(progress, lesson):
-    """When drip opens `lesson` for the learner, while it is still locked; else None."""
-    return progress.opens_at(lesson) if progress else None
+    Every lesson page shows the whole outline, so each item is rendered once per state (done,
+    current, locked until a day) in this process and kept until the content changes; a page
+    view only joins them.
+    """
+    request = context["request"]
+    host = request.get_host()  # the links are relative to this site
+    current_pk = getattr(current, "pk", None)
+    items = []
+    for number, lesson in enumerate(lessons, 1):
+        opens_at = progress.opens_at(lesson) if progress else None
+        state = {
+            "lesson": lesson,
+            "number": number,
+            "is_current": lesson.pk == current_pk,
+            "done": bool(progress) and progress.is_done(lesson),
+            "opens_on": timezone.localdate(opens_at) if opens_at else None,
+            "compact": bool(compact),
+        }
+        parts = ("lesson-item", host, lesson.pk, *list(state.values())[1:])
+        items.append(
+            caching.kept(
+                parts,
+                lambda state=state: render_to_string(ITEM_TEMPLATE, {**state, "request": request}),
+                request=request,
+            )
+        )
+    return mark_safe("".join(items))  # noqa: S308 # nosec B308 # each item is a rendered template

@@ -121,13 +121,18 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's backend, keeping its Redis client between operations (redis_cache.py).
+            "BACKEND": "coachhouse.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "coachhouse"),
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Sessions are read from the cache (a signed-in page view then costs no query for its session)
+# and written through to the database, so none is lost when the cache is flushed.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Whole pages for anonymous visitors, routes and the site record (coachhouse/caching.py); any
 # publish forgets them all at once, so this is only how long an idle entry lingers.

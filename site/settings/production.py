@@ -1,4 +1,4 @@
-"""Production: refuses to start without its secrets, a database and its hosts."""
+"""Production: refuses to start without its secrets, its hosts, a database and a shared cache."""
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -8,7 +8,9 @@ from .base import *  # noqa: F403
 
 DEBUG = False
 
-for required in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"):
+# REDIS_URL too: every worker must share one cache. With a cache of its own, a worker would
+# keep serving a page (and a session) that another worker has changed (coachhouse/caching.py).
+for required in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"):
     if not env_str(required):
         raise ImproperlyConfigured(f"Set the {required} environment variable for production.")
 

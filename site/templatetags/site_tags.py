@@ -30,7 +30,7 @@ def site_chrome(request) -> dict:
         }
 
     site = Site.find_for_request(request)
-    return caching.cached(("chrome", site.pk if site else None), load, request=request)
+    return caching.kept(("chrome", site.pk if site else None), load, request=request)
 
 
 @register.inclusion_tag("components/site_header.html", takes_context=True)

@@ -21,22 +21,24 @@ ANONYMOUS_FIRST = {
     "article index": 5,
     "article": 4,
     "course": 3,
-    "free-preview lesson": 6,
+    "free-preview lesson": 4,
     "locked lesson": 4,
     "wait list": 2,
 }
 ANONYMOUS_AGAIN = dict.fromkeys(ANONYMOUS_FIRST, 0) | {"wait list": 1}
 
-# An enrolled learner, warm: session, user, the page, the admin bar's two permission look-ups,
-# and the learner's own rows; on a lesson page: enrolment, progress and reflections.
+# An enrolled learner, warm: the user, the admin bar's two permission look-ups, and the
+# learner's own rows; on a lesson page: enrolment, progress and reflections. The session comes
+# from the cache; the page itself, and a lesson's course, are kept in the process once routed
+# (coachhouse/caching.py).
 ENROLLED = {
-    "home": 6,
-    "article index": 8,
-    "article": 6,
-    "course": 8,
-    "free-preview lesson": 8,
-    "lesson": 8,
-    "dashboard": 8,
+    "home": 5,
+    "article index": 6,
+    "article": 3,
+    "course": 5,
+    "free-preview lesson": 6,
+    "lesson": 6,
+    "dashboard": 7,
 }
 
 

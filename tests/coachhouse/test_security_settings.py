@@ -18,21 +18,27 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "test-only-production-key-9c1f0e6b4d2a8f3e7b5c1d9a0e4f6b2c8d3a7e1f",
     "ALLOWED_HOSTS": "coach.example.com",
     "DATABASE_URL": "postgres://coach@db.example.com/coachhouse",
+    "REDIS_URL": "redis://cache.example.com:6379/0",
 }
 ONE_YEAR = 365 * 24 * 60 * 60
 
 # Run with production settings in a fresh interpreter: the settings the process would start
-# with, and what a request over HTTPS (as the proxy forwards it) gets back. No database needed.
+# with, and what a request over HTTPS (as the proxy forwards it) gets back. No database and no
+# Redis needed: the requests use a local-memory cache in place of the configured one.
 PRODUCTION_PROBE = """
 import json, django
 from django.conf import settings
 django.setup()
-from django.test import Client
-client = Client(HTTP_HOST="coach.example.com")
-https = client.get("/stripe/webhook/", HTTP_X_FORWARDED_PROTO="https")
-http = client.get("/stripe/webhook/")
+from django.test import Client, override_settings
+cache = settings.CACHES["default"]
+local_memory = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+with override_settings(CACHES=local_memory):
+    client = Client(HTTP_HOST="coach.example.com")
+    https = client.get("/stripe/webhook/", HTTP_X_FORWARDED_PROTO="https")
+    http = client.get("/stripe/webhook/")
 database = settings.DATABASES["default"]
 print(json.dumps({
+    "cache": [cache["BACKEND"], cache["LOCATION"]],
     "https_status": https.status_code,
     "https_headers": dict(https.headers),
     "http_status": http.status_code,
@@ -113,6 +119,10 @@ def test_production_adds_hsts_preload_only_when_the_owner_asks():
 def test_production_cookies_are_secure_httponly_and_same_site_lax(production):
     assert production["session_cookie"] == [True, True, "Lax"]
     assert production["csrf_cookie"] == [True, True, "Lax"]
+
+
+def test_production_shares_one_redis_cache_between_workers(production):
+    assert production["cache"] == ["coachhouse.redis_cache.RedisCache", PRODUCTION_ENV["REDIS_URL"]]
 
 
 def test_production_keeps_database_connections_for_a_minute_with_health_checks(production):

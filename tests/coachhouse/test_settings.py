@@ -120,16 +120,17 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "a-long-random-production-key",
     "ALLOWED_HOSTS": "coach.example.com",
     "DATABASE_URL": "postgres://coach@db.example.com/coachhouse",
+    "REDIS_URL": "redis://cache.example.com:6379/0",
 }
 
 
-def test_production_settings_start_when_secret_hosts_and_database_are_set():
+def test_production_settings_start_when_secret_hosts_database_and_cache_are_set():
     result = import_settings("coachhouse.settings.production", **PRODUCTION_ENV)
 
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.parametrize("missing", ["ALLOWED_HOSTS", "DATABASE_URL"])
+@pytest.mark.parametrize("missing", ["ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"])
 def test_production_settings_refuse_to_start_without(missing):
     environ = {name: value for name, value in PRODUCTION_ENV.items() if name != missing}
 

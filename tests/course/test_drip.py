@@ -178,7 +178,7 @@ def test_the_service_refuses_a_locked_lesson_and_accepts_it_once_open(dripped, l
         progress = services.lesson_complete(user=learner, lesson=dripped[1])
 
     assert locked.value.opens_at == LESSON_2_OPENS
-    assert progress.completed_at == LESSON_2_OPENS
+    assert progress.completed_at(dripped[1]) == LESSON_2_OPENS
 
 
 # The dashboard and the admin ----------------------------------------------------------------
