@@ -47,7 +47,8 @@ from scenarios import CONFIG_VARIABLE, PageRequest, page_request, problem
 BENCH = Path(__file__).resolve().parent
 SQLITE_URL = f"sqlite:///{BENCH / 'pages.sqlite3'}"
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/coachhouse_bench"
-REDIS_URL = "redis://127.0.0.1:6379/15"
+# Production settings need a shared cache: each run gets its own Redis database, flushed first.
+REDIS_URLS = {"SQLite": "redis://127.0.0.1:6379/13", "PostgreSQL": "redis://127.0.0.1:6379/15"}
 LOCUSTFILE = BENCH / "locust_pages.py"
 SESSIONS = 500  # seeded learners the load signs in as, one at random for each request
 WARM_UP_REQUESTS = 24
@@ -116,54 +117,55 @@ def main() -> None:
 # The orchestrator.
 
 
-def site_env(database_url: str, *, redis: bool, media_root: Path) -> dict:
+def site_env(database_url: str, *, redis_url: str, media_root: Path) -> dict:
     """Production settings, as an operator would set them, for this run's scratch database."""
-    env = base_env(
+    return base_env(
         DJANGO_SETTINGS_MODULE="coachhouse.settings.production",
         SECRET_KEY=secrets.token_urlsafe(40),
         ALLOWED_HOSTS="127.0.0.1,localhost",
         DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        CACHE_KEY_PREFIX="coachhouse-bench",
         BASE_URL="https://127.0.0.1",
         MEDIA_ROOT=str(media_root),
         EMAIL_URL="locmem:",  # welcome and completion emails go nowhere
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
     )
-    if redis:
-        env.update(REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX="coachhouse-bench")
-    return env
 
 
-def redis_reachable() -> str | None:
+def redis_reachable(url: str) -> str | None:
     """None if Redis answers, otherwise why not."""
     import redis
 
     try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
     except redis.RedisError as error:
         return str(error)
     return None
 
 
-def databases(wanted: str) -> list[tuple[str, str, bool]]:
-    """(label, URL, with Redis) for each database asked for that can be reached."""
+def databases(wanted: str) -> list[tuple[str, str, str]]:
+    """(label, database URL, Redis URL) for each database asked for that can be reached."""
     names = {name.strip().lower() for name in wanted.split(",")}
+    problem = redis_reachable(REDIS_URLS["SQLite"])
+    if problem:
+        print(
+            f"Redis is not reachable at 127.0.0.1:6379 ({problem}). Production settings need "
+            "it (REDIS_URL), so the bench does too: start Redis (on Debian: apt-get install "
+            "redis-server) and run the bench again."
+        )
+        return []
     found = []
     if "sqlite" in names:
-        found.append(("SQLite", SQLITE_URL, False))
+        found.append(("SQLite", SQLITE_URL, REDIS_URLS["SQLite"]))
     if "postgres" in names:
         reason = postgres_reachable(POSTGRES_URL)
         if reason:
             print(f"PostgreSQL is not reachable at 127.0.0.1:5432 ({reason}).")
             print("Measuring SQLite only." if found else "Nothing else to measure.")
         else:
-            redis_problem = redis_reachable()
-            if redis_problem:
-                print(
-                    f"Redis is not reachable ({redis_problem}); PostgreSQL runs with the "
-                    "local-memory cache, unlike production."
-                )
-            found.append(("PostgreSQL", POSTGRES_URL, not redis_problem))
+            found.append(("PostgreSQL", POSTGRES_URL, REDIS_URLS["PostgreSQL"]))
     return found
 
 
@@ -196,11 +198,11 @@ def orchestrate(args) -> None:
         Run(
             label=label,
             url=url,
-            env=site_env(url, redis=redis, media_root=scratch / f"media-{label}"),
+            env=site_env(url, redis_url=redis_url, media_root=scratch / f"media-{label}"),
             config_file=scratch / f"config-{label}.json",
             result_file=scratch / f"result-{label}.json",
         )
-        for label, url, redis in found
+        for label, url, redis_url in found
     ]
     results, failed = [], False
     try:
@@ -418,7 +420,23 @@ def sessions_create(user_ids: list[int]) -> list[dict]:
 
 
 def count_queries(config: dict) -> dict:
-    """Each page's SQL queries through Django's test client: [first request, second]."""
+    """Each page's SQL queries through Django's test client: [first request, second].
+
+    Static files are named without WhiteNoise's manifest here: collectstatic writes it while
+    the databases fill, and no query depends on it.
+    """
+    from django.conf import settings
+    from django.test import override_settings
+
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with override_settings(STORAGES=storages):
+        return _count_queries(config)
+
+
+def _count_queries(config: dict) -> dict:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -484,11 +502,10 @@ def _test_client_request(client, request: PageRequest) -> tuple[int, bytes]:
 def measure_phase(args) -> None:
     config = json.loads(Path(args.config).read_text())
     locust_env = {**os.environ, CONFIG_VARIABLE: args.config}
-    if os.environ.get("REDIS_URL"):
-        import redis
+    import redis
 
-        # The bench's own Redis database: nothing cached from the filling survives.
-        redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+    # The run's own Redis database: nothing cached from the filling survives.
+    redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
     busy = cpu_busy_percent(0.5)
     print(f"CPU busy before the load (other processes): {busy:.0f}%", flush=True)
 
@@ -524,9 +541,9 @@ def measure_phase(args) -> None:
         errors += [f"  {page.key}: {error}" for error in figures[page.key]["errors"]]
     if errors:
         notes = ["Failed requests (wrong status, or not the page expected):", *errors, *notes]
-    cache = "Redis cache" if os.environ.get("REDIS_URL") else "local-memory cache"
+    conn_max_age = os.environ.get("CONN_MAX_AGE") or "60 (production's default)"
     title = (
-        f"{config['database']}, {cache}, CONN_MAX_AGE={os.environ.get('CONN_MAX_AGE') or 0}; "
+        f"{config['database']}, Redis cache, CONN_MAX_AGE={conn_max_age}; "
         f"gunicorn 2 sync workers, {args.users} users, "
         f"{args.run_time} a page; {len(config['lessons'])} lessons; article page "
         f"{article_bytes:,} bytes; CPU busy before/after {busy:.0f}%/{busy_after:.0f}%"
