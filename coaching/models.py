@@ -51,6 +51,9 @@ class WaitListPage(ViewRestrictionsMixin, Page):
     def get_meta_description(self) -> str:
         return self.search_description or "Join the wait list for 1:1 career coaching."
 
+    def get_social_image(self):
+        return None
+
     def serve(self, request, *args, **kwargs):
         from coaching.views import waitlist_page_serve
 

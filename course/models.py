@@ -93,6 +93,10 @@ class CoursePage(ViewRestrictionsMixin, Page):
     def get_meta_description(self) -> str:
         return self.search_description or self.outcome
 
+    def get_social_image(self):
+        """The course's cover, for link previews where the course is shared."""
+        return self.image
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["structured_data"] = self.structured_data(request)

@@ -68,6 +68,9 @@ class LessonPage(ViewRestrictionsMixin, Page):
     def get_meta_description(self) -> str:
         return self.search_description or self.summary
 
+    def get_social_image(self):
+        return None
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         course = selectors.lesson_course(lesson=self, request=request)
