@@ -39,7 +39,7 @@ def test_the_limits_are_counted_in_redis_whenever_redis_url_is_set():
     """So in CI (REDIS_URL set) every test below runs against a real Redis."""
     expected = RedisCache if os.environ.get("REDIS_URL") else LocMemCache
 
-    assert type(caches["default"]) is expected
+    assert isinstance(caches["default"], expected)
 
 
 def test_the_right_password_signs_the_editor_in(client, editor):
