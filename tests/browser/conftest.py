@@ -2,13 +2,37 @@
 
 import asyncio
 import contextlib
+import functools
 import os
 import shutil
 
 import pytest
 from django.db import connections
 
+from coachhouse.demo import artwork
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+# The demo's pictures and worksheet, drawn once for all the browser tests.
+_cover_png = functools.cache(artwork.cover_png)
+_draw_worksheet = artwork.worksheet_pdf
+
+
+@functools.cache
+def _worksheet_pdf(title: str, prompts: tuple[str, ...]) -> bytes:
+    return _draw_worksheet(title, list(prompts))
+
+
+@pytest.fixture(autouse=True)
+def demo_artwork_drawn_once(monkeypatch):
+    """Each browser test loads the demo site afresh, and drawing its five 1600x900 covers and
+    the worksheet (then compressing them) took over half a second of every load. The drawings
+    depend on nothing but their titles (their randomness is seeded with the title), so each
+    test still gets the very same files; they are only not drawn again."""
+    monkeypatch.setattr(artwork, "cover_png", _cover_png)
+    monkeypatch.setattr(
+        artwork, "worksheet_pdf", lambda title, prompts: _worksheet_pdf(title, tuple(prompts))
+    )
 
 
 @pytest.fixture(scope="session")
