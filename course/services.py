@@ -70,11 +70,13 @@ def lesson_visit(*, user, lesson, last_visited_at: datetime | None = None) -> No
     now = timezone.now()
     if last_visited_at is not None and now - last_visited_at < VISIT_RESOLUTION:
         return
-    updated = LessonProgress.objects.filter(user=user, lesson=lesson).update(last_visited_at=now)
-    if not updated:
-        LessonProgress.objects.bulk_create(
-            [LessonProgress(user=user, lesson=lesson, last_visited_at=now)], ignore_conflicts=True
-        )
+    # One statement, first visit or not: INSERT ... ON CONFLICT (user, lesson) DO UPDATE.
+    LessonProgress.objects.bulk_create(
+        [LessonProgress(user=user, lesson=lesson, last_visited_at=now)],
+        update_conflicts=True,
+        unique_fields=["user", "lesson"],
+        update_fields=["last_visited_at"],
+    )
 
 
 def lesson_complete(*, user, lesson, course: CoursePage | None = None) -> CourseProgress:

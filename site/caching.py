@@ -26,6 +26,7 @@ from contextvars import ContextVar
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.db import transaction
 from wagtail.models import PageViewRestriction, Site
 from wagtail.url_routing import RouteResult
 
@@ -63,7 +64,17 @@ def serving(request):
 
 
 def content_changed(**kwargs) -> None:
-    """Forget every cached page, route and site record (a signal receiver, see apps.py)."""
+    """Forget every cached page, route and site record (a signal receiver, see apps.py).
+
+    Once now, and again when the change is committed: a publish runs in a transaction, and a
+    reader in another process who fills the new generation before the commit still reads
+    what was there before it, which would otherwise be kept until the next change.
+    """
+    _new_generation()
+    transaction.on_commit(_new_generation)
+
+
+def _new_generation() -> None:
     cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
 
 
@@ -91,16 +102,32 @@ def kept(parts: tuple, compute, *, request=None):
     once, and the copies of an earlier generation are dropped. Values are shared by every
     request this process serves: never change one.
     """
+    entries = _kept_now(request)
     entry_key = key(request, *parts)
+    try:
+        return entries[entry_key]
+    except KeyError:
+        value = entries[entry_key] = compute()
+        return value
+
+
+def keep(parts: tuple, value, *, request=None) -> None:
+    """Keep `value` for `parts` in this generation, as `kept` would."""
+    _kept_now(request)[key(request, *parts)] = value
+
+
+def peek(parts: tuple, *, request=None):
+    """What `kept` holds for `parts` in this generation, or None."""
+    return _kept_now(request).get(key(request, *parts))
+
+
+def _kept_now(request) -> dict:
+    """This process's entries, emptied first if the generation has changed since."""
     current = generation(request)
     if _kept.get(GENERATION_KEY) != current or len(_kept) > KEPT_LIMIT:
         _kept.clear()
         _kept[GENERATION_KEY] = current
-    try:
-        return _kept[entry_key]
-    except KeyError:
-        value = _kept[entry_key] = compute()
-        return value
+    return _kept
 
 
 def fetch_current(request, *keys) -> list:
@@ -154,12 +181,15 @@ def route(root_page, request, path_components: list, route_uncached):
     """Route a path below the site's root page to a live page, from the cache when known.
 
     On a hit the page is loaded by its id and class, instead of with one or two queries for
-    each level of the path, and then kept in the process (see `kept`): signed-in readers,
-    whose pages are never cached whole, do not pay for loading it again.
+    each level of the path, and then kept in the process (see `kept`), as is the route
+    itself: signed-in readers, whose pages are never cached whole, pay for neither again.
     """
     remember_site(request, root_page)
-    entry_key = key(request, "route", root_page.pk, "/".join(path_components))
-    known = cache.get(entry_key)
+    parts = ("route", root_page.pk, "/".join(path_components))
+    entry_key = key(request, *parts)
+    known = peek(parts, request=request)
+    if known is None and (known := cache.get(entry_key)) is not None:
+        keep(parts, known, request=request)
     if known is not None:
         content_type_id, page_id = known
         model = ContentType.objects.get_for_id(content_type_id).model_class()
@@ -169,8 +199,19 @@ def route(root_page, request, path_components: list, route_uncached):
     result = route_uncached(request, path_components)
     page, args, kwargs = result
     if not args and not kwargs:
-        cache.set(entry_key, (page.content_type_id, page.pk), timeout())
+        known = (page.content_type_id, page.pk)
+        cache.set(entry_key, known, timeout())
+        keep(parts, known, request=request)
     return result
+
+
+def seed_site_root_paths(request) -> None:
+    """Give Wagtail its list of sites and their root paths, which every page URL is built
+    from, kept in the process: it would read them from the cache once a request, and keeps
+    them on the request as `_wagtail_cached_site_root_paths`."""
+    request._wagtail_cached_site_root_paths = kept(
+        ("site-root-paths",), Site.get_site_root_paths, request=request
+    )
 
 
 def live_page(model, page_id: int, *, request=None):
@@ -185,6 +226,36 @@ def live_page(model, page_id: int, *, request=None):
 def site_has_view_restrictions(request=None) -> bool:
     """Whether any page is private (a password, a login or groups) anywhere on the site."""
     return kept(("any-view-restrictions",), PageViewRestriction.objects.exists, request=request)
+
+
+def may_use_admin(user, request=None) -> bool:
+    """Whether `user.has_perm("wagtailadmin.access_admin")` holds, without its two queries.
+
+    Wagtail's userbar asks that on every page a signed-in reader sees, and for a learner Django
+    reads all their user and group permissions to answer no. The few people who hold the
+    permission through a group or directly are read once a generation instead; superusers
+    hold every permission. Granting or taking away a permission or a group starts a new
+    generation (see `connect_signals`).
+    """
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return user.is_superuser or user.pk in kept(("admin-users",), _admin_user_ids, request=request)
+
+
+def _admin_user_ids() -> frozenset:
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    app_label, codename = "wagtailadmin", "access_admin"
+    granted = Q(
+        user_permissions__content_type__app_label=app_label,
+        user_permissions__codename=codename,
+    ) | Q(
+        groups__permissions__content_type__app_label=app_label,
+        groups__permissions__codename=codename,
+    )
+    users = get_user_model().objects.filter(granted)
+    return frozenset(users.values_list("pk", flat=True).distinct())
 
 
 class ViewRestrictionsMixin:
@@ -215,17 +286,39 @@ def _content_models() -> tuple:
     )
 
 
+@functools.cache
+def _permission_links() -> tuple:
+    """Who may use the admin: changing any of these links starts a new generation."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group, Permission
+
+    User = get_user_model()  # noqa: N806 (a model class)
+    return (
+        Group,
+        Permission,
+        User.groups.through,
+        User.user_permissions.through,
+        Group.permissions.through,
+    )
+
+
 def _content_saved_or_deleted(sender, instance, **kwargs) -> None:
-    if isinstance(instance, _content_models()):
+    if isinstance(instance, _content_models() + _permission_links()):
+        content_changed()
+
+
+def _permissions_linked(sender, action, **kwargs) -> None:
+    if action.startswith("post_") and sender in _permission_links():
         content_changed()
 
 
 def connect_signals() -> None:
     """Saving or deleting anything a page shows starts a new generation, and so does a move
     (treebeard moves pages with bulk updates, which send no save signal)."""
-    from django.db.models.signals import post_delete, post_save
+    from django.db.models.signals import m2m_changed, post_delete, post_save
     from wagtail.signals import post_page_move
 
     post_save.connect(_content_saved_or_deleted, dispatch_uid="caching-content-saved")
     post_delete.connect(_content_saved_or_deleted, dispatch_uid="caching-content-deleted")
     post_page_move.connect(content_changed, dispatch_uid="caching-page-moved")
+    m2m_changed.connect(_permissions_linked, dispatch_uid="caching-permissions-linked")

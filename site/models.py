@@ -71,6 +71,7 @@ class HomePage(SeoMixin, Page):
 
     def route(self, request, path_components):
         """The site's root page routes every path; known paths come from the cache."""
+        caching.seed_site_root_paths(request)
         if not path_components:
             caching.remember_site(request, self)
             return super().route(request, path_components)

@@ -6,6 +6,7 @@ from django import template
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from wagtail.admin.templatetags.wagtailuserbar import wagtailuserbar
 from wagtail.models import Site
 
 from coachhouse import caching
@@ -31,6 +32,15 @@ def site_chrome(request) -> dict:
 
     site = Site.find_for_request(request)
     return caching.kept(("chrome", site.pk if site else None), load, request=request)
+
+
+@register.simple_tag(takes_context=True)
+def editor_userbar(context, position="bottom-right"):
+    """Wagtail's userbar (edit this page, and so on) for those who may use the admin."""
+    request = context.get("request")
+    if request is None or not caching.may_use_admin(request.user, request=request):
+        return ""
+    return wagtailuserbar(context, position)
 
 
 @register.inclusion_tag("components/site_header.html", takes_context=True)

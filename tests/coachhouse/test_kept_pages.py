@@ -1,11 +1,14 @@
 """What each worker keeps for signed-in readers (`kept` in coachhouse/caching.py): the routed
-page, the course outline, the sidebar's items and a lesson's body. Fresh after every publish,
-never a draft, never another learner's."""
+page, the course outline, the sidebar's items, a lesson's body and who may use the admin.
+Fresh after every publish and every change of permissions, never a draft, never another
+learner's."""
 
 import re
 
+from django.contrib.auth.models import Group, Permission
 from django.test import Client
 
+from coachhouse import caching
 from course import services
 from lessons.models import LessonPage
 from tests.factories import UserFactory
@@ -91,3 +94,41 @@ def test_each_learner_sees_their_own_ticks_and_place_in_the_outline(course, less
     for page in (adas, bos):
         assert "is-current" in outline_item(page, lessons[1])
         assert "is-current" not in outline_item(page, lessons[0])
+
+
+def test_a_publish_starts_a_new_generation_again_once_committed(
+    lessons, django_capture_on_commit_callbacks
+):
+    # Until the publish commits, other processes still read the old rows, and what they keep
+    # in the meantime belongs to the generation started inside the transaction.
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(lessons[0], title="Know your values")
+        during = caching.generation()
+
+    assert caching.generation() != during
+
+
+def test_the_userbar_shows_for_exactly_those_who_may_use_the_admin(learner, lessons):
+    access_admin = Permission.objects.get(
+        content_type__app_label="wagtailadmin", codename="access_admin"
+    )
+    editors = Group.objects.create(name="Course editors")
+    url = lessons[0].url
+    assert "<wagtail-userbar" not in learner_page(learner, url)
+
+    editors.permissions.add(access_admin)
+    learner.groups.add(editors)
+    assert "<wagtail-userbar" in learner_page(learner, url)
+
+    editors.permissions.remove(access_admin)
+    assert "<wagtail-userbar" not in learner_page(learner, url)
+
+    learner.user_permissions.add(access_admin)
+    assert "<wagtail-userbar" in learner_page(learner, url)
+
+    learner.user_permissions.clear()
+    assert "<wagtail-userbar" not in learner_page(learner, url)
+
+    learner.is_superuser = True
+    learner.save()
+    assert "<wagtail-userbar" in learner_page(learner, url)
