@@ -88,19 +88,21 @@ def lesson_complete(*, user, lesson, course: CoursePage | None = None) -> Course
     now = timezone.now()
     course = course or lesson_course(lesson=lesson)
     enrolment = _open_enrolment_for(user=user, lesson=lesson, course=course, now=now)
-    with transaction.atomic():
-        updated = LessonProgress.objects.filter(
-            user=user, lesson=lesson, completed_at__isnull=True
-        ).update(completed_at=now, last_visited_at=now)
-        if not updated:
-            # No row yet, or one completed earlier, which keeps its time: the unique constraint
-            # settles which, and settles two clicks at once.
-            LessonProgress.objects.bulk_create(
-                [LessonProgress(user=user, lesson=lesson, completed_at=now, last_visited_at=now)],
-                ignore_conflicts=True,
-            )
-        progress = course_progress(user=user, course=course, enrolment=enrolment, now=now)
-        _course_completion_update(progress)
+    # Each write commits before the progress is read, not in one transaction: a learner who
+    # completes the last two lessons at once (two tabs) then has at least one read that sees
+    # both, and the course is completed, where two transactions would each miss the other's.
+    updated = LessonProgress.objects.filter(
+        user=user, lesson=lesson, completed_at__isnull=True
+    ).update(completed_at=now, last_visited_at=now)
+    if not updated:
+        # No row yet, or one completed earlier, which keeps its time: the unique constraint
+        # settles which, and settles two clicks at once.
+        LessonProgress.objects.bulk_create(
+            [LessonProgress(user=user, lesson=lesson, completed_at=now, last_visited_at=now)],
+            ignore_conflicts=True,
+        )
+    progress = course_progress(user=user, course=course, enrolment=enrolment, now=now)
+    _course_completion_update(progress)
     return progress
 
 

@@ -2,6 +2,7 @@
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.functional import SimpleLazyObject
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Page
@@ -96,8 +97,11 @@ class LessonPage(ViewRestrictionsMixin, Page):
             is_open=is_open,
             opens_at=opens_at,
             is_enrolled=progress.enrolment is not None,
+            # Read only if a reflection block is rendered: most lessons have none.
             reflections=(
-                selectors.lesson_reflections(user=request.user, lesson=self)
+                SimpleLazyObject(
+                    lambda: selectors.lesson_reflections(user=request.user, lesson=self)
+                )
                 if progress.enrolment
                 else {}
             ),

@@ -3,6 +3,7 @@
 import json
 
 from django import template
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -32,6 +33,32 @@ def site_chrome(request) -> dict:
 
     site = Site.find_for_request(request)
     return caching.kept(("chrome", site.pk if site else None), load, request=request)
+
+
+@register.simple_tag(takes_context=True)
+def page_meta(context, og_type="website"):
+    """The page's description, canonical URL and link-preview tags (components/meta.html).
+
+    The same for every reader of the page, so rendered once per page and content generation
+    in this process and kept (coachhouse/caching.py); a preview is rendered afresh.
+    """
+    request, page = context["request"], context["page"]
+
+    def render():
+        return render_to_string(
+            "components/meta.html",
+            {
+                "page": page,
+                "og_type": og_type,
+                "site_name": context.get("site_name"),
+                "request": request,
+            },
+        )
+
+    if getattr(request, "is_preview", False):
+        return render()
+    parts = ("meta", request.scheme, request.get_host(), page.pk, og_type)
+    return caching.kept(parts, render, request=request)
 
 
 @register.simple_tag(takes_context=True)

@@ -120,6 +120,34 @@ def test_many_clicks_on_the_last_mark_complete_complete_the_course_once(tree, ro
         assert len(mailoutbox) == 1, (round_, [m.subject for m in mailoutbox])
 
 
+def test_completing_the_last_two_lessons_at_once_completes_the_course(tree, rounds, mailoutbox):
+    # Two tabs, each finishing a different lesson: whichever answers last sees both done.
+    # (When each lesson's write and the read of the progress shared a transaction, each tab's
+    # read could miss the other's write, and the course stayed incomplete.)
+    course, lessons = tree["course"], tree["lessons"]
+    paths = [reverse("course:lesson-progress", args=[lesson.pk]) for lesson in lessons[-2:]]
+    for round_ in rounds:
+        user = UserFactory()
+        course_services.enrolment_create(user=user, course=course)
+        course_services.lesson_complete(user=user, lesson=lessons[0])
+        mailoutbox.clear()
+        tabs = [signed_in(user) for _ in paths]
+
+        responses = run_together(
+            [
+                lambda tab=tab, path=path: tab.post(
+                    path, {"action": "complete"}, HTTP_ACCEPT="application/json"
+                )
+                for tab, path in zip(tabs, paths, strict=True)
+            ]
+        )
+
+        assert statuses(responses) == [200, 200], f"round {round_}"
+        assert any(r.json()["course_complete"] for r in responses), f"round {round_}"
+        assert Enrolment.objects.get(user=user).completed_at is not None, f"round {round_}"
+        assert len(mailoutbox) == 1, (round_, [m.subject for m in mailoutbox])
+
+
 def test_many_saves_of_one_reflection_keep_one_answer(tree, rounds):
     lesson = tree["lessons"][1]
     block_id = next(b.id for b in lesson.body if b.block_type == "reflection")
