@@ -103,26 +103,26 @@ def kept(parts: tuple, compute, *, request=None):
     request this process serves: never change one.
     """
     entries = _kept_now(request)
-    entry_key = key(request, *parts)
     try:
-        return entries[entry_key]
+        return entries[parts]
     except KeyError:
-        value = entries[entry_key] = compute()
+        value = entries[parts] = compute()
         return value
 
 
 def keep(parts: tuple, value, *, request=None) -> None:
     """Keep `value` for `parts` in this generation, as `kept` would."""
-    _kept_now(request)[key(request, *parts)] = value
+    _kept_now(request)[parts] = value
 
 
 def peek(parts: tuple, *, request=None):
     """What `kept` holds for `parts` in this generation, or None."""
-    return _kept_now(request).get(key(request, *parts))
+    return _kept_now(request).get(parts)
 
 
 def _kept_now(request) -> dict:
-    """This process's entries, emptied first if the generation has changed since."""
+    """This process's entries, by their parts (a tuple), emptied first if the generation has
+    changed since."""
     current = generation(request)
     if _kept.get(GENERATION_KEY) != current or len(_kept) > KEPT_LIMIT:
         _kept.clear()
