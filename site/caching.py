@@ -19,6 +19,7 @@ process has its own generation, which is only right for one process (`make run`,
 """
 
 import functools
+import hashlib
 import uuid
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -185,8 +186,10 @@ def route(root_page, request, path_components: list, route_uncached):
     itself: signed-in readers, whose pages are never cached whole, pay for neither again.
     """
     remember_site(request, root_page)
-    parts = ("route", root_page.pk, "/".join(path_components))
-    entry_key = key(request, *parts)
+    path = "/".join(path_components)
+    parts = ("route", root_page.pk, path)
+    # The path hashed in the shared cache's key: a long one would be longer than caches accept.
+    entry_key = key(request, "route", root_page.pk, hashlib.sha256(path.encode()).hexdigest())
     known = peek(parts, request=request)
     if known is None and (known := cache.get(entry_key)) is not None:
         keep(parts, known, request=request)

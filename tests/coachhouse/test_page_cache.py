@@ -1,8 +1,10 @@
 """Pages cached whole for anonymous visitors: fresh after a publish, and never anyone's own."""
 
 import re
+import warnings
 
 import pytest
+from django.core.cache.backends.base import CacheKeyWarning
 from django.test import Client
 from wagtail.models import PageViewRestriction, Site
 
@@ -62,6 +64,15 @@ def test_an_unpublished_lesson_leaves_the_course_outline_and_its_address(course,
 
     assert lessons[2].title not in anonymous_get(course.url).content.decode()
     assert Client().get(lessons[2].url).status_code == 404
+
+
+def test_a_very_long_address_is_routed_without_a_cache_key_warning(site_tree, lessons):
+    long_path = "/" + "/".join(["a-rather-long-path-segment"] * 12) + "/"
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheKeyWarning)
+        assert Client().get(long_path).status_code == 404
+        assert anonymous_get(lessons[0].url)["X-Cache"] == "miss"
 
 
 def test_a_moved_page_is_found_at_its_new_address_only(site_tree, lessons):
