@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from wagtail.models import Page
 
@@ -15,6 +15,15 @@ from course.selectors import CourseProgress, course_progress, lesson_course, les
 NUDGE_BREAK_DAYS = 30
 # How often a learner's visits to the same lesson are written down.
 VISIT_RESOLUTION = timedelta(minutes=15)
+
+# See `_progress_complete`. Table and column names are filled in from the model; the values
+# are parameters.
+PROGRESS_COMPLETE_SQL = (
+    "INSERT INTO {table} ({user}, {lesson}, {completed}, {visited}) VALUES (%s, %s, %s, %s) "
+    "ON CONFLICT ({user}, {lesson}) DO UPDATE SET "
+    "{completed} = COALESCE({table}.{completed}, excluded.{completed}), "
+    "{visited} = excluded.{visited}"
+)
 
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 
@@ -88,22 +97,38 @@ def lesson_complete(*, user, lesson, course: CoursePage | None = None) -> Course
     now = timezone.now()
     course = course or lesson_course(lesson=lesson)
     enrolment = _open_enrolment_for(user=user, lesson=lesson, course=course, now=now)
-    # Each write commits before the progress is read, not in one transaction: a learner who
-    # completes the last two lessons at once (two tabs) then has at least one read that sees
-    # both, and the course is completed, where two transactions would each miss the other's.
-    updated = LessonProgress.objects.filter(
-        user=user, lesson=lesson, completed_at__isnull=True
-    ).update(completed_at=now, last_visited_at=now)
-    if not updated:
-        # No row yet, or one completed earlier, which keeps its time: the unique constraint
-        # settles which, and settles two clicks at once.
-        LessonProgress.objects.bulk_create(
-            [LessonProgress(user=user, lesson=lesson, completed_at=now, last_visited_at=now)],
-            ignore_conflicts=True,
-        )
+    # The write commits before the progress is read, not in one transaction with it: a learner
+    # who completes the last two lessons at once (two tabs) then has at least one read that
+    # sees both, and the course is completed, where two transactions would each miss the other.
+    _progress_complete(user=user, lesson=lesson, now=now)
     progress = course_progress(user=user, course=course, enrolment=enrolment, now=now)
     _course_completion_update(progress)
     return progress
+
+
+def _progress_complete(*, user, lesson, now: datetime) -> None:
+    """Record the completion in one statement: insert the row, or complete the one there.
+
+    `INSERT ... ON CONFLICT (user, lesson) DO UPDATE`, keeping an earlier completion's time.
+    The unique constraint settles two clicks at once, and a visit from another tab that makes
+    the row at the same moment cannot make the completion lost (an UPDATE that finds no row,
+    then an INSERT that conflicts, would). The ORM's upsert can only overwrite a value, so the
+    statement is written out; SQLite and PostgreSQL share its syntax.
+    """
+    ops, meta = connection.ops, LessonProgress._meta
+    names = {
+        name: ops.quote_name(meta.get_field(field).column)
+        for name, field in (
+            ("user", "user"),
+            ("lesson", "lesson"),
+            ("completed", "completed_at"),
+            ("visited", "last_visited_at"),
+        )
+    }
+    sql = PROGRESS_COMPLETE_SQL.format(table=ops.quote_name(meta.db_table), **names)
+    at = ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, lesson.pk, at, at])
 
 
 def lesson_uncomplete(*, user, lesson, course: CoursePage | None = None) -> CourseProgress:
