@@ -107,8 +107,8 @@ def test_an_enrolled_learners_lesson_page_takes_at_most_8_queries(db):
 
 # "Mark complete" as lesson.js sends it, from the lesson page: the user, the lesson (not yet
 # kept by this process: the page view before it was routed afresh), enrolment, the
-# completion's UPDATE (the visit made the row), and one read of the progress, for both the
-# course's completion and the answer.
+# completion's upsert, and one read of the progress, for both the course's completion and the
+# answer.
 MARK_COMPLETE = 5
 
 
