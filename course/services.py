@@ -1,5 +1,6 @@
 """Changes to enrolments and progress. Views, admin actions and tasks all come through here."""
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -115,20 +116,25 @@ def _progress_complete(*, user, lesson, now: datetime) -> None:
     then an INSERT that conflicts, would). The ORM's upsert can only overwrite a value, so the
     statement is written out; SQLite and PostgreSQL share its syntax.
     """
-    ops, meta = connection.ops, LessonProgress._meta
-    names = {
-        name: ops.quote_name(meta.get_field(field).column)
-        for name, field in (
-            ("user", "user"),
-            ("lesson", "lesson"),
-            ("completed", "completed_at"),
-            ("visited", "last_visited_at"),
-        )
-    }
-    sql = PROGRESS_COMPLETE_SQL.format(table=ops.quote_name(meta.db_table), **names)
-    at = ops.adapt_datetimefield_value(now)
+    at = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk, lesson.pk, at, at])
+        cursor.execute(_progress_complete_sql(), [user.pk, lesson.pk, at, at])
+
+
+@functools.cache
+def _progress_complete_sql() -> str:
+    ops, meta = connection.ops, LessonProgress._meta
+
+    def column(name: str) -> str:
+        return ops.quote_name(meta.get_field(name).column)
+
+    return PROGRESS_COMPLETE_SQL.format(
+        table=ops.quote_name(meta.db_table),
+        user=column("user"),
+        lesson=column("lesson"),
+        completed=column("completed_at"),
+        visited=column("last_visited_at"),
+    )
 
 
 def lesson_uncomplete(*, user, lesson, course: CoursePage | None = None) -> CourseProgress:

@@ -72,7 +72,8 @@ def content_changed(**kwargs) -> None:
     what was there before it, which would otherwise be kept until the next change.
     """
     _new_generation()
-    transaction.on_commit(_new_generation)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(_new_generation)
 
 
 def _new_generation() -> None:
