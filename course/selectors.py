@@ -139,20 +139,22 @@ def course_progress(
     now: datetime | None = None,
     enrolment: Enrolment | None = None,
 ) -> CourseProgress:
-    """The learner's progress in the course: one query for the enrolment (unless given), one
-    for all progress (completions and the last visit of each lesson)."""
+    """The learner's progress in the course: the enrolment and all progress (completions and
+    the last visit of each lesson) in one query, or only the progress when the enrolment is
+    given."""
     lessons = course.lesson_list if lessons is None else lessons
     progress = CourseProgress(course=course, lessons=lessons, now=now or timezone.now())
     if not user.is_authenticated:
         return progress
-    progress.enrolment = enrolment or Enrolment.objects.filter(user=user, course=course).first()
-    if progress.enrolment:
+    if enrolment is None:
+        enrolment, rows = _enrolment_with_progress(user=user, course=course)
+    else:
+        rows = LessonProgress.objects.filter(user=user).values_list(*PROGRESS_FIELDS)
+    progress.enrolment = enrolment
+    if enrolment:
         # All the learner's rows, not `lesson_id__in` the course: a person's progress is a few
         # dozen rows, and a filter on fifty ids costs more to build than the rows to read.
         lesson_ids = progress.lesson_ids
-        rows = LessonProgress.objects.filter(user=user).values_list(
-            "lesson_id", "completed_at", "last_visited_at"
-        )
         for lesson_id, completed_at, last_visited_at in rows:
             if lesson_id not in lesson_ids:
                 continue
@@ -163,13 +165,34 @@ def course_progress(
     return progress
 
 
+PROGRESS_FIELDS = ("lesson_id", "completed_at", "last_visited_at")
+ENROLMENT_FIELDS = tuple(field.attname for field in Enrolment._meta.concrete_fields)
+
+
+def _enrolment_with_progress(*, user, course: CoursePage) -> tuple[Enrolment | None, list]:
+    """The learner's enrolment in the course, joined to every progress row of theirs: one
+    row per progress row (or one with the progress columns empty), none if not enrolled."""
+    joined = Enrolment.objects.filter(user=user, course=course).values_list(
+        *ENROLMENT_FIELDS,
+        *(f"user__lesson_progress__{name.removesuffix('_id')}" for name in PROGRESS_FIELDS),
+    )
+    rows = list(joined)
+    if not rows:
+        return None, []
+    split = len(ENROLMENT_FIELDS)
+    enrolment = Enrolment.from_db(joined.db, ENROLMENT_FIELDS, rows[0][:split])
+    enrolment.user, enrolment.course = user, course
+    return enrolment, [row[split:] for row in rows if row[split] is not None]
+
+
 def learner_courses(*, user, now: datetime | None = None) -> list[CourseProgress]:
     """Every course the learner is enrolled in, most recently enrolled first."""
     enrolments = (
         Enrolment.objects.filter(user=user).select_related("course").order_by("-enrolled_at")
     )
     return [
-        course_progress(user=user, course=enrolment.course, now=now) for enrolment in enrolments
+        course_progress(user=user, course=enrolment.course, now=now, enrolment=enrolment)
+        for enrolment in enrolments
     ]
 
 

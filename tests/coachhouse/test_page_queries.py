@@ -28,18 +28,18 @@ ANONYMOUS_FIRST = {
 }
 ANONYMOUS_AGAIN = dict.fromkeys(ANONYMOUS_FIRST, 0) | {"wait list": 1}
 
-# An enrolled learner, warm: the user and the learner's own rows; on a lesson page: enrolment,
-# progress and reflections. The session comes from the cache; the page itself, and a lesson's
-# course, are kept in the process once routed, and so are the few people who may use the admin
-# (the userbar's permission check; coachhouse/caching.py).
+# An enrolled learner, warm: the user and the learner's own rows; on a lesson page: the
+# enrolment joined to the progress, and reflections. The session comes from the cache; the
+# page itself, and a lesson's course, are kept in the process once routed, and so are the few
+# people who may use the admin (the userbar's permission check; coachhouse/caching.py).
 ENROLLED = {
     "home": 3,
     "article index": 4,
     "article": 1,
-    "course": 3,
-    "free-preview lesson": 4,
-    "lesson": 4,
-    "dashboard": 5,
+    "course": 2,
+    "free-preview lesson": 3,
+    "lesson": 3,
+    "dashboard": 4,
 }
 
 
