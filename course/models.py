@@ -276,6 +276,12 @@ class LessonProgress(models.Model):
     )
     completed_at = models.DateTimeField(null=True, blank=True)
     last_visited_at = models.DateTimeField(default=timezone.now)
+    # A database default too: Mark complete's upsert is written out in SQL (course/services.py).
+    has_reflections = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="The learner has answered a reflection prompt in this lesson.",
+    )
 
     class Meta:
         verbose_name_plural = "lesson progress"

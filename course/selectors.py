@@ -29,6 +29,7 @@ class CourseProgress:
     completed_ids: set[int] = field(default_factory=set)
     completions: dict[int, datetime] = field(default_factory=dict)
     last_visits: dict[int, datetime | None] = field(default_factory=dict)
+    reflected_ids: set[int] = field(default_factory=set)
     enrolment: Enrolment | None = None
     now: datetime = field(default_factory=timezone.now)
 
@@ -74,6 +75,11 @@ class CourseProgress:
 
     def last_visited_at(self, lesson) -> datetime | None:
         return self.last_visits.get(lesson.pk)
+
+    def has_reflections(self, lesson) -> bool:
+        """Whether the learner has answered a reflection prompt in the lesson: only then
+        are their answers worth a query."""
+        return lesson.pk in self.reflected_ids
 
     def opens_at(self, lesson) -> datetime | None:
         """When the lesson opens for this learner while drip still locks it; otherwise None."""
@@ -139,9 +145,9 @@ def course_progress(
     now: datetime | None = None,
     enrolment: Enrolment | None = None,
 ) -> CourseProgress:
-    """The learner's progress in the course: the enrolment and all progress (completions and
-    the last visit of each lesson) in one query, or only the progress when the enrolment is
-    given."""
+    """The learner's progress in the course: the enrolment and all progress (completions, the
+    last visit of each lesson, where they answered reflections) in one query, or only the
+    progress when the enrolment is given."""
     lessons = course.lesson_list if lessons is None else lessons
     progress = CourseProgress(course=course, lessons=lessons, now=now or timezone.now())
     if not user.is_authenticated:
@@ -155,17 +161,19 @@ def course_progress(
         # All the learner's rows, not `lesson_id__in` the course: a person's progress is a few
         # dozen rows, and a filter on fifty ids costs more to build than the rows to read.
         lesson_ids = progress.lesson_ids
-        for lesson_id, completed_at, last_visited_at in rows:
+        for lesson_id, completed_at, last_visited_at, has_reflections in rows:
             if lesson_id not in lesson_ids:
                 continue
             progress.last_visits[lesson_id] = last_visited_at
+            if has_reflections:
+                progress.reflected_ids.add(lesson_id)
             if completed_at is not None:
                 progress.completed_ids.add(lesson_id)
                 progress.completions[lesson_id] = completed_at
     return progress
 
 
-PROGRESS_FIELDS = ("lesson_id", "completed_at", "last_visited_at")
+PROGRESS_FIELDS = ("lesson_id", "completed_at", "last_visited_at", "has_reflections")
 ENROLMENT_FIELDS = tuple(field.attname for field in Enrolment._meta.concrete_fields)
 
 

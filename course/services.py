@@ -148,22 +148,34 @@ def lesson_uncomplete(*, user, lesson, course: CoursePage | None = None) -> Cour
 
 
 def reflection_save(*, user, lesson, block_id: str, prompt: str, answer: str) -> Reflection:
-    """Save the learner's private answer to a reflection prompt (one per prompt)."""
+    """Save the learner's private answer to a reflection prompt (one per prompt).
+
+    The lesson's progress row notes that the learner has answers there, in the same
+    transaction: the lesson page reads a learner's answers only in lessons where they have
+    some (see `selectors.CourseProgress.has_reflections`).
+    """
     course = lesson_course(lesson=lesson)
     _open_enrolment_for(user=user, lesson=lesson, course=course, now=timezone.now())
-    try:
-        with transaction.atomic():
-            reflection, _ = Reflection.objects.update_or_create(
-                user=user,
-                lesson=lesson,
-                block_id=block_id,
-                defaults={"prompt": prompt, "answer": answer},
-            )
-    except IntegrityError:
-        Reflection.objects.filter(user=user, lesson=lesson, block_id=block_id).update(
-            prompt=prompt, answer=answer, updated_at=timezone.now()
+    with transaction.atomic():
+        LessonProgress.objects.bulk_create(
+            [LessonProgress(user=user, lesson=lesson, has_reflections=True)],
+            update_conflicts=True,
+            unique_fields=["user", "lesson"],
+            update_fields=["has_reflections"],
         )
-        reflection = Reflection.objects.get(user=user, lesson=lesson, block_id=block_id)
+        try:
+            with transaction.atomic():
+                reflection, _ = Reflection.objects.update_or_create(
+                    user=user,
+                    lesson=lesson,
+                    block_id=block_id,
+                    defaults={"prompt": prompt, "answer": answer},
+                )
+        except IntegrityError:
+            Reflection.objects.filter(user=user, lesson=lesson, block_id=block_id).update(
+                prompt=prompt, answer=answer, updated_at=timezone.now()
+            )
+            reflection = Reflection.objects.get(user=user, lesson=lesson, block_id=block_id)
     return reflection
 
 

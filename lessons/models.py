@@ -97,12 +97,12 @@ class LessonPage(ViewRestrictionsMixin, Page):
             is_open=is_open,
             opens_at=opens_at,
             is_enrolled=progress.enrolment is not None,
-            # Read only if a reflection block is rendered: most lessons have none.
+            # Read only where the learner has answers, and a reflection block is rendered.
             reflections=(
                 SimpleLazyObject(
                     lambda: selectors.lesson_reflections(user=request.user, lesson=self)
                 )
-                if progress.enrolment
+                if progress.has_reflections(self)
                 else {}
             ),
         )

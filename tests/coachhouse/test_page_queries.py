@@ -29,7 +29,8 @@ ANONYMOUS_FIRST = {
 ANONYMOUS_AGAIN = dict.fromkeys(ANONYMOUS_FIRST, 0) | {"wait list": 1}
 
 # An enrolled learner, warm: the user and the learner's own rows; on a lesson page: the
-# enrolment joined to the progress, and reflections. The session comes from the cache; the
+# enrolment joined to the progress, and their answers to its reflections if they gave any
+# (their progress says where they did). The session comes from the cache; the
 # page itself, and a lesson's course, are kept in the process once routed, and so are the few
 # people who may use the admin (the userbar's permission check; coachhouse/caching.py).
 ENROLLED = {
@@ -37,8 +38,9 @@ ENROLLED = {
     "article index": 4,
     "article": 1,
     "course": 2,
-    "free-preview lesson": 3,
-    "lesson": 3,
+    "free-preview lesson": 2,
+    "lesson": 2,
+    "answered lesson": 3,
     "dashboard": 4,
 }
 
@@ -55,6 +57,15 @@ def build_site(*, lessons: int, learners: int):
     learner = UserFactory()
     services.enrolment_create(user=learner, course=course)
     services.lesson_complete(user=learner, lesson=lesson_pages[0])
+    answered = lesson_pages[2]
+    services.reflection_save(
+        user=learner,
+        lesson=answered,
+        block_id=next(block.id for block in answered.body if block.block_type == "reflection"),
+        prompt="What would a good week look like?",
+        answer="Mornings for writing.",
+    )
+    learner.answered_lesson_url = answered.url
     urls = {
         "home": home.url,
         "article index": index.url,
@@ -84,9 +95,15 @@ def enrolled_counts(learner, urls) -> dict:
     client = Client()
     client.force_login(learner)
     pages = {name: url for name, url in urls.items() if name not in ("wait list", "locked lesson")}
-    pages |= {"lesson": urls["locked lesson"], "dashboard": reverse("accounts:dashboard")}
-    for url in pages.values():
-        client.get(url)  # first visits note the lesson visit and fill the shared caches
+    pages |= {
+        "lesson": urls["locked lesson"],
+        "answered lesson": learner.answered_lesson_url,
+        "dashboard": reverse("accounts:dashboard"),
+    }
+    for url in [*pages.values(), learner.answered_lesson_url]:
+        # First visits note the lesson visit and fill the shared caches; the answered lesson,
+        # the only page anonymous visitors did not route first, is then kept in the process.
+        client.get(url)
     return {name: query_count(client, url) for name, url in pages.items()}
 
 

@@ -135,6 +135,25 @@ def test_saving_a_reflection_again_updates_the_one_answer(learner, lessons):
     assert Reflection.objects.filter(user=learner).count() == 1
 
 
+def test_a_saved_reflection_is_noted_on_its_lesson_only_and_outlives_visits_and_completion(
+    learner, course, lessons
+):
+    services.lesson_visit(user=learner, lesson=lessons[1])
+    services.reflection_save(
+        user=learner, lesson=lessons[1], block_id="b1", prompt="What?", answer="A garden."
+    )
+    services.reflection_save(
+        user=learner, lesson=lessons[2], block_id="b1", prompt="What?", answer="A shed."
+    )
+    services.lesson_complete(user=learner, lesson=lessons[1])
+    services.lesson_visit(user=learner, lesson=lessons[2])
+
+    progress = selectors.course_progress(user=learner, course=course)
+
+    assert [progress.has_reflections(lesson) for lesson in lessons] == [False, True, True]
+    assert progress.is_done(lessons[1])
+
+
 def test_one_lesson_of_three_done_is_33_percent_and_resumes_at_lesson_2(learner, course, lessons):
     complete(learner, lessons[0])
 
