@@ -14,7 +14,7 @@ def migrate(target: list[tuple[str, str]]):
     return MigrationExecutor(connection).loader.project_state(target).apps
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_answers_given_before_the_flag_existed_are_noted_on_their_lessons(site_tree):
     lessons, learner_id = site_tree["lessons"], UserFactory().pk
     before = [("course", "0003_nudges")]
