@@ -73,8 +73,10 @@ class CourseProgress:
     def completed_at(self, lesson) -> datetime | None:
         return self.completions.get(lesson.pk)
 
-    def last_visited_at(self, lesson) -> datetime | None:
-        return self.last_visits.get(lesson.pk)
+    @property
+    def last_visit(self) -> datetime | None:
+        """The learner's latest visit to any lesson of the course."""
+        return max(self.last_visits.values(), default=None)
 
     def has_reflections(self, lesson) -> bool:
         """Whether the learner has answered a reflection prompt in the lesson: only then

@@ -71,14 +71,16 @@ def enrolment_create(*, user, course: CoursePage, source: EnrolmentSource | None
     return enrolment, created
 
 
-def lesson_visit(*, user, lesson, last_visited_at: datetime | None = None) -> None:
-    """Note that the learner opened the lesson, for "continue where you left off".
+def lesson_visit(*, user, lesson, last_visit: datetime | None = None) -> None:
+    """Note that the learner is reading the course: the time goes on the lesson's row.
 
-    Given the visit already on record, a visit within VISIT_RESOLUTION of it writes nothing:
-    inactivity is counted in days, and a write on every page view slows every reader.
+    Inactivity (reminder emails, the coach's learner report) is counted in days from the
+    latest visit to any lesson of the course, so given that visit (`last_visit`), one within
+    VISIT_RESOLUTION of it writes nothing: a learner reading lesson after lesson is written
+    down once a quarter of an hour, not on every page view.
     """
     now = timezone.now()
-    if last_visited_at is not None and now - last_visited_at < VISIT_RESOLUTION:
+    if last_visit is not None and now - last_visit < VISIT_RESOLUTION:
         return
     # One statement, first visit or not: INSERT ... ON CONFLICT (user, lesson) DO UPDATE.
     LessonProgress.objects.bulk_create(

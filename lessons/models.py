@@ -84,9 +84,7 @@ class LessonPage(ViewRestrictionsMixin, Page):
         )
         opens_at = None if preview else progress.opens_at(self)
         if progress.enrolment and opens_at is None:
-            services.lesson_visit(
-                user=request.user, lesson=self, last_visited_at=progress.last_visited_at(self)
-            )
+            services.lesson_visit(user=request.user, lesson=self, last_visit=progress.last_visit)
         context.update(
             course=course,
             lessons=lessons,

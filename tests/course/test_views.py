@@ -2,6 +2,7 @@
 
 import re
 import uuid
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -221,6 +222,28 @@ def test_sign_in_by_code_with_next_off_site_stays_on_site(db, client, mailoutbox
 
 
 # Mark complete
+
+
+def test_reading_lessons_is_written_down_once_a_quarter_of_an_hour(
+    learner_client, learner, lessons
+):
+    def visits():
+        return dict(
+            LessonProgress.objects.filter(user=learner).values_list("lesson_id", "last_visited_at")
+        )
+
+    learner_client.get(lessons[0].url)
+    first = visits()
+    learner_client.get(lessons[1].url)
+    assert visits() == first, "a visit minutes after the last one writes nothing"
+
+    twenty_minutes_ago = first[lessons[0].pk] - timedelta(minutes=20)
+    LessonProgress.objects.filter(user=learner).update(last_visited_at=twenty_minutes_ago)
+    learner_client.get(lessons[1].url)
+
+    assert list(first) == [lessons[0].pk]
+    assert visits()[lessons[0].pk] == twenty_minutes_ago
+    assert visits()[lessons[1].pk] > twenty_minutes_ago + timedelta(minutes=19)
 
 
 def test_mark_complete_by_form_redirects_back_to_the_lesson_marked_done(learner_client, lessons):
