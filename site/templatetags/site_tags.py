@@ -1,8 +1,10 @@
 """Navigation, footer and search-engine tags; the queries live here, not in templates."""
 
 import json
+import secrets
 
 from django import template
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
@@ -15,6 +17,11 @@ from coachhouse.models import SiteSettings
 
 register = template.Library()
 
+# Kept markup that holds a form carries this instead of a CSRF token, and each request puts
+# its own token there: a token is never shared between readers. Random, so no text an editor
+# writes can hold it.
+CSRF_HOLE = f"csrf-hole-{secrets.token_hex(16)}"
+
 # The characters json_script escapes, so JSON cannot close its <script> element early.
 JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
@@ -24,15 +31,20 @@ def site_chrome(request) -> dict:
 
     def load():
         settings = SiteSettings.for_request(request)
+        header_links = [link_target(block.value) for block in settings.header_links]
         return {
             "tagline": settings.tagline,
             "footer_text": settings.footer_text,
-            "header_links": [link_target(block.value) for block in settings.header_links],
+            "header_links": header_links,
             "footer_links": [link_target(block.value) for block in settings.footer_links],
+            # The pages the header marks as the current one when the reader is on them.
+            "header_paths": {link["href"] for link in header_links}
+            | {reverse("accounts:dashboard")},
         }
 
     site = Site.find_for_request(request)
-    return caching.kept(("chrome", site.pk if site else None), load, request=request)
+    site_id = site.pk if site else None
+    return {"site_id": site_id, **caching.kept(("chrome", site_id), load, request=request)}
 
 
 @register.simple_tag(takes_context=True)
@@ -70,27 +82,60 @@ def editor_userbar(context, position="bottom-right"):
     return wagtailuserbar(context, position)
 
 
-@register.inclusion_tag("components/site_header.html", takes_context=True)
+@register.simple_tag(takes_context=True)
 def site_header(context):
+    """The header: the site's links, and the reader's own when signed in.
+
+    The same for every reader in the same state (signed in or not) on pages it marks alike,
+    so rendered once for each in this process and kept (coachhouse/caching.py); the sign-out
+    form's CSRF token is put in for each request.
+    """
     request = context["request"]
-    return {
-        "user": request.user,
-        "site_name": context.get("site_name") or "Coachhouse",
-        "dashboard_url": reverse("accounts:dashboard"),
-        "links": site_chrome(request)["header_links"],
-        "current_path": request.path,
-    }
+    chrome = site_chrome(request)
+    signed_in = request.user.is_authenticated
+    current_path = request.path if request.path in chrome["header_paths"] else None
+    site_name = context.get("site_name") or "Coachhouse"
+
+    def render():
+        return render_to_string(
+            "components/site_header.html",
+            {
+                "signed_in": signed_in,
+                "site_name": site_name,
+                "dashboard_url": reverse("accounts:dashboard"),
+                "links": chrome["header_links"],
+                "current_path": current_path,
+                "csrf_token": CSRF_HOLE,
+            },
+        )
+
+    parts = ("header", chrome["site_id"], site_name, signed_in, current_path)
+    html = caching.kept(parts, render, request=request)
+    if signed_in:
+        html = html.replace(CSRF_HOLE, get_token(request))
+    return mark_safe(html)  # noqa: S308 # nosec B308 # a rendered template and a token
 
 
-@register.inclusion_tag("components/site_footer.html", takes_context=True)
+@register.simple_tag(takes_context=True)
 def site_footer(context):
-    chrome = site_chrome(context["request"])
-    return {
-        "tagline": chrome["tagline"],
-        "footer_text": chrome["footer_text"],
-        "links": chrome["footer_links"],
-        "site_name": context.get("site_name") or "Coachhouse",
-    }
+    """The footer: the same for every reader, so rendered once and kept, like the header."""
+    request = context["request"]
+    chrome = site_chrome(request)
+    site_name = context.get("site_name") or "Coachhouse"
+
+    def render():
+        return render_to_string(
+            "components/site_footer.html",
+            {
+                "tagline": chrome["tagline"],
+                "footer_text": chrome["footer_text"],
+                "links": chrome["footer_links"],
+                "site_name": site_name,
+            },
+        )
+
+    html = caching.kept(("footer", chrome["site_id"], site_name), render, request=request)
+    return mark_safe(html)  # noqa: S308 # nosec B308 # a rendered template
 
 
 def link_target(value) -> dict:

@@ -1,5 +1,6 @@
 """What each worker keeps for signed-in readers (`kept` in coachhouse/caching.py): the routed
-page, the course outline, the sidebar's items, a lesson's body and who may use the admin.
+page, the course outline, the sidebar's items, a lesson's body, the header and footer, and who
+may use the admin.
 Fresh after every publish and every change of permissions, never a draft, never another
 learner's."""
 
@@ -7,6 +8,7 @@ import re
 
 from django.contrib.auth.models import Group, Permission
 from django.test import Client
+from django.urls import reverse
 
 from coachhouse import caching
 from course import services
@@ -94,6 +96,24 @@ def test_each_learner_sees_their_own_ticks_and_place_in_the_outline(course, less
     for page in (adas, bos):
         assert "is-current" in outline_item(page, lessons[1])
         assert "is-current" not in outline_item(page, lessons[0])
+
+
+def test_each_reader_signs_out_with_their_own_token_from_the_kept_header(course, lessons):
+    def sign_out_token(client) -> str:
+        page = client.get(lessons[1].url).content.decode()
+        form = re.search(r'<form method="post" action="/accounts/logout/".*?</form>', page).group()
+        return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+
+    ada, bo = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    ada.force_login(enrolled(course))
+    bo.force_login(enrolled(course))
+    adas, bos = sign_out_token(ada), sign_out_token(bo)
+
+    refused = ada.post(reverse("account_logout"), {"csrfmiddlewaretoken": bos})
+    assert refused.status_code == 403
+    assert ada.get(reverse("accounts:dashboard")).status_code == 200, "still signed in"
+    ada.post(reverse("account_logout"), {"csrfmiddlewaretoken": adas})
+    assert ada.get(reverse("accounts:dashboard")).status_code == 302, "signed out"
 
 
 def test_a_publish_starts_a_new_generation_again_once_committed(
