@@ -95,6 +95,7 @@ class LessonPage(ViewRestrictionsMixin, Page):
             is_open=is_open,
             opens_at=opens_at,
             is_enrolled=progress.enrolment is not None,
+            has_answers=progress.has_reflections(self),
             # Read only where the learner has answers, and a reflection block is rendered.
             reflections=(
                 SimpleLazyObject(

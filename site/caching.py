@@ -20,6 +20,7 @@ process has its own generation, which is only right for one process (`make run`,
 
 import functools
 import hashlib
+import secrets
 import uuid
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -28,6 +29,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import transaction
+from django.middleware.csrf import get_token
 from wagtail.models import PageViewRestriction, Site
 from wagtail.url_routing import RouteResult
 
@@ -110,6 +112,17 @@ def kept(parts: tuple, compute, *, request=None):
     except KeyError:
         value = entries[parts] = compute()
         return value
+
+
+# Kept markup that holds a form carries this instead of a CSRF token, and `with_csrf_token`
+# puts the request's own token there: a token is never shared between readers. Random, so no
+# text an editor writes can hold it.
+CSRF_HOLE = f"csrf-hole-{secrets.token_hex(16)}"
+
+
+def with_csrf_token(markup: str, request) -> str:
+    """Kept `markup` with this request's CSRF token in each of its holes."""
+    return markup.replace(CSRF_HOLE, get_token(request)) if CSRF_HOLE in markup else markup
 
 
 def keep(parts: tuple, value, *, request=None) -> None:

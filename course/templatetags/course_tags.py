@@ -50,23 +50,36 @@ def lesson_list_items(context, lessons, progress=None, current=None, compact=Fal
     request = context["request"]
     host = request.get_host()  # the links are relative to this site
     current_pk = getattr(current, "pk", None)
+    compact = bool(compact)
+    completed = progress.completed_ids if progress else frozenset()
     items = []
     for number, lesson in enumerate(lessons, 1):
         opens_at = progress.opens_at(lesson) if progress else None
-        state = {
-            "lesson": lesson,
-            "number": number,
-            "is_current": lesson.pk == current_pk,
-            "done": bool(progress) and progress.is_done(lesson),
-            "opens_on": timezone.localdate(opens_at) if opens_at else None,
-            "compact": bool(compact),
-        }
-        parts = ("lesson-item", host, lesson.pk, *list(state.values())[1:])
+        state = (
+            lesson.pk == current_pk,
+            lesson.pk in completed,
+            timezone.localdate(opens_at) if opens_at else None,
+        )
         items.append(
             caching.kept(
-                parts,
-                lambda state=state: render_to_string(ITEM_TEMPLATE, {**state, "request": request}),
+                ("lesson-item", host, lesson.pk, number, *state, compact),
+                lambda lesson=lesson, number=number, state=state: _render_item(
+                    request, lesson, number, *state, compact
+                ),
                 request=request,
             )
         )
     return mark_safe("".join(items))  # noqa: S308 # nosec B308 # each item is a rendered template
+
+
+def _render_item(request, lesson, number, is_current, done, opens_on, compact) -> str:
+    context = {
+        "lesson": lesson,
+        "number": number,
+        "is_current": is_current,
+        "done": done,
+        "opens_on": opens_on,
+        "compact": compact,
+        "request": request,
+    }
+    return render_to_string(ITEM_TEMPLATE, context)

@@ -1,6 +1,8 @@
-"""The lesson page's body: rendered once for every reader, but for each reader's own parts."""
+"""The lesson page's body and progress panel: rendered once for every reader in the same place,
+but for each reader's own parts."""
 
 from django import template
+from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from coachhouse import caching
@@ -13,9 +15,11 @@ def lesson_body(context, page):
     """The lesson's blocks, as `{% include_block %}` renders them.
 
     A block that shows the reader something of their own (`personal = True`: a reflection's
-    saved answer and its form) is rendered for each request. Every other block is rendered
-    once per lesson and content generation in this process and kept (coachhouse/caching.py),
-    with only the page and the request (for relative links) in its context. A preview is
+    saved answer and its form) is rendered for each request that has something of its own
+    to show (`has_answers`). Every other block, and a personal block as every enrolled learner
+    without answers sees it, is rendered once per lesson and content generation in this
+    process and kept (coachhouse/caching.py), with only the page and the request (for
+    relative links) in its context; a form's CSRF token is put in per request. A preview is
     rendered afresh: a draft is not the live page.
     """
     request = context["request"]
@@ -33,8 +37,68 @@ def lesson_body(context, page):
             ],
             request=request,
         )
+        if context.get("is_enrolled") and not context.get("has_answers"):
+            shared = caching.kept(
+                ("lesson-body-blank", request.get_host(), page.pk),
+                lambda: [
+                    markup
+                    if markup is not None
+                    else block.render_as_block(context=_blank_context(page, request))
+                    for markup, block in zip(shared, blocks, strict=True)
+                ],
+                request=request,
+            )
     html = [
         markup if markup is not None else block.render_as_block(context=context.flatten())
         for markup, block in zip(shared, blocks, strict=True)
     ]
-    return mark_safe("".join(html))  # noqa: S308 # nosec B308 # each block is a rendered template
+    return mark_safe(caching.with_csrf_token("".join(html), request))  # noqa: S308 # nosec B308 # each block is a rendered template
+
+
+def _blank_context(page, request) -> dict:
+    """What a personal block sees for an enrolled learner with nothing of their own yet."""
+    return {
+        "page": page,
+        "request": request,
+        "is_enrolled": True,
+        "reflections": {},
+        "csrf_token": caching.CSRF_HOLE,
+    }
+
+
+@register.simple_tag(takes_context=True)
+def lesson_progress(context):
+    """The "Mark complete" panel (components/lesson_progress.html).
+
+    The same for every learner in the same place (this lesson done or not, the course
+    complete, the lesson to continue with), so rendered once for each in this process and
+    kept; the form's CSRF token is put in per request.
+    """
+    request, page, progress = context["request"], context["page"], context["progress"]
+    done, complete, resume = progress.is_done(page), progress.is_complete, progress.resume_lesson
+    up_next = None if complete or resume is None or resume.pk == page.pk else resume
+    state = {
+        "done": done,
+        "complete": complete,
+        "up_next": up_next,
+        "up_next_number": progress.resume_number if up_next else None,
+    }
+
+    def render():
+        return render_to_string(
+            "components/lesson_progress.html",
+            {
+                **state,
+                "page": page,
+                "course": context["course"],
+                "request": request,
+                "csrf_token": caching.CSRF_HOLE,
+            },
+        )
+
+    if getattr(request, "is_preview", False):
+        html = render()
+    else:
+        parts = ("lesson-progress", request.get_host(), page.pk, done, complete)
+        html = caching.kept((*parts, getattr(up_next, "pk", None)), render, request=request)
+    return mark_safe(caching.with_csrf_token(html, request))  # noqa: S308 # nosec B308 # a rendered template and a token

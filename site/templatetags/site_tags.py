@@ -1,10 +1,8 @@
 """Navigation, footer and search-engine tags; the queries live here, not in templates."""
 
 import json
-import secrets
 
 from django import template
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
@@ -16,11 +14,6 @@ from coachhouse import caching
 from coachhouse.models import SiteSettings
 
 register = template.Library()
-
-# Kept markup that holds a form carries this instead of a CSRF token, and each request puts
-# its own token there: a token is never shared between readers. Random, so no text an editor
-# writes can hold it.
-CSRF_HOLE = f"csrf-hole-{secrets.token_hex(16)}"
 
 # The characters json_script escapes, so JSON cannot close its <script> element early.
 JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
@@ -105,14 +98,12 @@ def site_header(context):
                 "dashboard_url": reverse("accounts:dashboard"),
                 "links": chrome["header_links"],
                 "current_path": current_path,
-                "csrf_token": CSRF_HOLE,
+                "csrf_token": caching.CSRF_HOLE,
             },
         )
 
     parts = ("header", chrome["site_id"], site_name, signed_in, current_path)
-    html = caching.kept(parts, render, request=request)
-    if signed_in:
-        html = html.replace(CSRF_HOLE, get_token(request))
+    html = caching.with_csrf_token(caching.kept(parts, render, request=request), request)
     return mark_safe(html)  # noqa: S308 # nosec B308 # a rendered template and a token
 
 
@@ -136,6 +127,37 @@ def site_footer(context):
 
     html = caching.kept(("footer", chrome["site_id"], site_name), render, request=request)
     return mark_safe(html)  # noqa: S308 # nosec B308 # a rendered template
+
+
+@register.tag("kept")
+def do_kept(parser, token):
+    """`{% kept "name" vary_on... %}...{% endkept %}`: markup the same for every reader.
+
+    Like Django's `{% cache %}`, but kept in this process for the content generation
+    (coachhouse/caching.py), so a publish refreshes it at once and a page view pays no round
+    trip. What is inside must depend only on the content and on the values it varies on,
+    never on the reader: no user, no form, no message. A preview renders it afresh.
+    """
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError(f"{bits[0]} needs a name.")
+    nodelist = parser.parse(("endkept",))
+    parser.delete_first_token()
+    return KeptNode(nodelist, [parser.compile_filter(bit) for bit in bits[1:]])
+
+
+class KeptNode(template.Node):
+    def __init__(self, nodelist, parts):
+        self.nodelist = nodelist
+        self.parts = parts
+
+    def render(self, context):
+        request = context["request"]
+        if getattr(request, "is_preview", False):
+            return self.nodelist.render(context)
+        values = tuple(part.resolve(context) for part in self.parts)
+        parts = ("kept-block", request.get_host(), *values)
+        return caching.kept(parts, lambda: self.nodelist.render(context), request=request)
 
 
 def link_target(value) -> dict:

@@ -50,7 +50,8 @@ def test_a_learner_sees_a_published_lesson_body_and_outline_at_once(learner, les
     page = learner_page(learner, lessons[0].url)
     assert "Begin with your values." in page
     assert "Start with what you want." not in page
-    assert "Tell your story" in page  # in the sidebar's outline
+    assert "Tell your story" in page  # in the sidebar's outline and the pager
+    assert "<h1>Tell your story</h1>" in learner_page(learner, lessons[1].url)
 
 
 def test_a_preview_of_a_draft_never_reaches_learners(learner, lessons):
@@ -75,12 +76,16 @@ def test_each_learner_sees_only_their_own_reflection_answer(course, lessons):
             user=user, lesson=lessons[0], block_id=block.id, prompt="?", answer=answer
         )
 
+    cy = enrolled(course, first_name="Cy")  # no answer yet
+
     adas, bos = learner_page(ada, lessons[0].url), learner_page(bo, lessons[0].url)
+    cys = learner_page(cy, lessons[0].url)
 
     assert "Ada wants a quieter team." in adas
     assert "Bo wants to teach." not in adas
     assert "Bo wants to teach." in bos
     assert "Ada wants a quieter team." not in bos
+    assert re.search(r'<textarea id="answer-[^"]+" name="answer"[^>]*></textarea>', cys)
 
 
 def test_each_learner_sees_their_own_ticks_and_place_in_the_outline(course, lessons):
@@ -114,6 +119,39 @@ def test_each_reader_signs_out_with_their_own_token_from_the_kept_header(course,
     assert ada.get(reverse("accounts:dashboard")).status_code == 200, "still signed in"
     ada.post(reverse("account_logout"), {"csrfmiddlewaretoken": adas})
     assert ada.get(reverse("accounts:dashboard")).status_code == 302, "signed out"
+
+
+def test_each_learner_sees_their_own_place_in_the_progress_panel(course, lessons):
+    ada, bo = enrolled(course), enrolled(course)
+    services.lesson_complete(user=ada, lesson=lessons[0])
+
+    adas, bos = learner_page(ada, lessons[0].url), learner_page(bo, lessons[0].url)
+
+    assert "You completed this lesson." in adas
+    assert "Continue to lesson 2" in adas
+    assert "You completed this lesson." not in bos
+    assert 'value="complete">Mark complete</button>' in bos
+
+
+def test_each_learner_posts_the_kept_forms_with_their_own_token(course, lessons):
+    def tokens(client) -> list[str]:
+        page = client.get(lessons[1].url).content.decode()
+        return re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+
+    ada, bo = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    ada.force_login(enrolled(course))
+    bo.force_login(enrolled(course))
+    adas, bos = tokens(ada), tokens(bo)
+    # The sign-out form, the reflection's and Mark complete's: each with the reader's token.
+    assert len(adas) == len(bos) == 3
+    url = reverse("course:lesson-progress", args=[lessons[1].pk])
+
+    refused = ada.post(url, {"action": "complete", "csrfmiddlewaretoken": bos[-1]})
+    accepted = ada.post(url, {"action": "complete", "csrfmiddlewaretoken": adas[-1]})
+
+    assert refused.status_code == 403
+    assert accepted.status_code == 302
+    assert "You completed this lesson." in ada.get(lessons[1].url).content.decode()
 
 
 def test_a_publish_starts_a_new_generation_again_once_committed(
