@@ -145,20 +145,24 @@ def _kept_now(request) -> dict:
     return _kept
 
 
-def fetch_current(request, *keys) -> list:
+def fetch_current(request, *keys, raw_keys=()) -> tuple[list, list]:
     """Entries written by `store`, with the generation, in one round trip to the cache.
 
     The generation is kept in these values rather than in their keys, so the cache is asked
-    once for all of them: what every anonymous page view pays before it is answered.
+    once for all of them: what every anonymous page view pays before it is answered. Keys
+    that are None are not asked for and come back as None. `raw_keys` are read in the same
+    round trip, and returned as they are stored.
     """
-    values = cache.get_many([GENERATION_KEY, *keys])
+    wanted = [GENERATION_KEY, *(key for key in (*keys, *raw_keys) if key is not None)]
+    values = cache.get_many(wanted)
     if GENERATION_KEY in values:
         request._content_generation = values[GENERATION_KEY]
     current = generation(request)
-    return [
-        entry[1] if (entry := values.get(entry_key)) and entry[0] == current else None
-        for entry_key in keys
+    entries = [
+        entry[1] if key and (entry := values.get(key)) and entry[0] == current else None
+        for key in keys
     ]
+    return entries, [values.get(key) if key else None for key in raw_keys]
 
 
 def store(request, entry_key: str, value) -> None:

@@ -16,7 +16,7 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.http import HttpResponse
 from django.utils.cache import patch_cache_control
 
-from coachhouse import caching
+from coachhouse import caching, sessions
 
 # Query parameters no page's HTML depends on (campaign tags are read from the Referer by the
 # course start view): visitors arriving with them share the cached page.
@@ -29,8 +29,10 @@ class PageCacheMiddleware:
 
     def __call__(self, request):
         entry_key = self.entry_key(request) if self.is_anonymous(request) else None
-        keys = [caching.site_key(request), *([entry_key] if entry_key else [])]
-        site, entry, *_ = [*caching.fetch_current(request, *keys), None]
+        session_key = sessions.cache_key_for(request)
+        (site, entry), (session,) = caching.fetch_current(
+            request, caching.site_key(request), entry_key, raw_keys=[session_key]
+        )
         if site is not None:
             caching.seed_site(request, site)
         if entry is not None:
@@ -39,7 +41,7 @@ class PageCacheMiddleware:
             response["X-Cache"] = "hit"
             return response
 
-        with caching.serving(request):
+        with caching.serving(request), sessions.prefetched(request, session):
             response = self.get_response(request)
 
         if entry_key and self.is_shareable(request, response):

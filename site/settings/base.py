@@ -132,7 +132,8 @@ else:
 
 # Sessions are read from the cache (a signed-in page view then costs no query for its session)
 # and written through to the database, so none is lost when the cache is flushed.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# cached_db, read with the content generation in one round trip (coachhouse/sessions.py).
+SESSION_ENGINE = "coachhouse.sessions"
 
 # Whole pages for anonymous visitors, routes and the site record (coachhouse/caching.py); any
 # publish forgets them all at once, so this is only how long an idle entry lingers.
