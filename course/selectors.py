@@ -1,10 +1,12 @@
 """Reads about learners' progress, each in a fixed number of queries."""
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from functools import cached_property
 
 from django.apps import apps
+from django.db import connection
 from django.utils import timezone
 
 from coachhouse import caching
@@ -177,22 +179,72 @@ def course_progress(
 
 PROGRESS_FIELDS = ("lesson_id", "completed_at", "last_visited_at", "has_reflections")
 ENROLMENT_FIELDS = tuple(field.attname for field in Enrolment._meta.concrete_fields)
+# See `_enrolment_with_progress_query`: names are filled in from the models; the user and the
+# course are parameters.
+ENROLMENT_WITH_PROGRESS_SQL = (
+    "SELECT {columns} FROM {enrolments} e "
+    "LEFT JOIN {progress} p ON {progress_user} = {user} "
+    "WHERE {user} = %s AND {course} = %s"
+)
 
 
 def _enrolment_with_progress(*, user, course: CoursePage) -> tuple[Enrolment | None, list]:
     """The learner's enrolment in the course, joined to every progress row of theirs: one
     row per progress row (or one with the progress columns empty), none if not enrolled."""
-    joined = Enrolment.objects.filter(user=user, course=course).values_list(
-        *ENROLMENT_FIELDS,
-        *(f"user__lesson_progress__{name.removesuffix('_id')}" for name in PROGRESS_FIELDS),
-    )
-    rows = list(joined)
+    sql, converters = _enrolment_with_progress_query()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, course.pk])
+        rows = cursor.fetchall()
     if not rows:
         return None, []
+    if converters:
+        rows = [_converted(row, converters) for row in rows]
     split = len(ENROLMENT_FIELDS)
-    enrolment = Enrolment.from_db(joined.db, ENROLMENT_FIELDS, rows[0][:split])
+    enrolment = Enrolment.from_db(connection.alias, ENROLMENT_FIELDS, rows[0][:split])
     enrolment.user, enrolment.course = user, course
     return enrolment, [row[split:] for row in rows if row[split] is not None]
+
+
+@functools.cache
+def _enrolment_with_progress_query() -> tuple[str, list]:
+    """The SQL of `_enrolment_with_progress`, and the database's converters of its columns.
+
+    Built once per process from the models: the lesson page reads it on every view, and the
+    ORM took longer to build the query each time than the database took to answer it.
+    """
+    quote = connection.ops.quote_name
+    enrolments, progress = Enrolment._meta, LessonProgress._meta
+    columns = [("e", column) for column in enrolments.concrete_fields]
+    columns += [("p", progress.get_field(name)) for name in PROGRESS_FIELDS]
+
+    def name(alias, model_field) -> str:
+        return f"{alias}.{quote(model_field.column)}"
+
+    sql = ENROLMENT_WITH_PROGRESS_SQL.format(
+        columns=", ".join(name(alias, model_field) for alias, model_field in columns),
+        enrolments=quote(enrolments.db_table),
+        progress=quote(progress.db_table),
+        progress_user=name("p", progress.get_field("user")),
+        user=name("e", enrolments.get_field("user")),
+        course=name("e", enrolments.get_field("course")),
+    )
+    converters = []
+    for index, (alias, model_field) in enumerate(columns):
+        expression = model_field.get_col(alias)
+        found = connection.ops.get_db_converters(expression)
+        found += expression.get_db_converters(connection)
+        if found:
+            converters.append((index, found, expression))
+    return sql, converters
+
+
+def _converted(row: tuple, converters: list) -> tuple:
+    """The row's values as the ORM gives them (SQLite's dates and times, for one)."""
+    values = list(row)
+    for index, functions, expression in converters:
+        for convert in functions:
+            values[index] = convert(values[index], expression, connection)
+    return tuple(values)
 
 
 def learner_courses(*, user, now: datetime | None = None) -> list[CourseProgress]:
