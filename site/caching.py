@@ -122,7 +122,24 @@ CSRF_HOLE = f"csrf-hole-{secrets.token_hex(16)}"
 
 def with_csrf_token(markup: str, request) -> str:
     """Kept `markup` with this request's CSRF token in each of its holes."""
-    return markup.replace(CSRF_HOLE, get_token(request)) if CSRF_HOLE in markup else markup
+    if CSRF_HOLE not in markup:
+        return markup
+    if not hasattr(request, "_kept_csrf_token"):  # one masked token for the whole page
+        request._kept_csrf_token = get_token(request)
+    return markup.replace(CSRF_HOLE, request._kept_csrf_token)
+
+
+def kept_many(parts_list: list[tuple], compute, *, request=None) -> list:
+    """`kept` for many values at once: `compute(index)` makes the one for `parts_list[index]`
+    when it is missing. For the sidebar's fifty items, on every lesson page."""
+    entries = _kept_now(request)
+    values = []
+    for index, parts in enumerate(parts_list):
+        value = entries.get(parts)
+        if value is None:
+            value = entries[parts] = compute(index)
+        values.append(value)
+    return values
 
 
 def keep(parts: tuple, value, *, request=None) -> None:

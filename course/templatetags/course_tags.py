@@ -52,23 +52,16 @@ def lesson_list_items(context, lessons, progress=None, current=None, compact=Fal
     current_pk = getattr(current, "pk", None)
     compact = bool(compact)
     completed = progress.completed_ids if progress else frozenset()
-    items = []
+    states = []
     for number, lesson in enumerate(lessons, 1):
         opens_at = progress.opens_at(lesson) if progress else None
-        state = (
-            lesson.pk == current_pk,
-            lesson.pk in completed,
-            timezone.localdate(opens_at) if opens_at else None,
-        )
-        items.append(
-            caching.kept(
-                ("lesson-item", host, lesson.pk, number, *state, compact),
-                lambda lesson=lesson, number=number, state=state: _render_item(
-                    request, lesson, number, *state, compact
-                ),
-                request=request,
-            )
-        )
+        opens_on = timezone.localdate(opens_at) if opens_at else None
+        states.append((lesson, number, lesson.pk == current_pk, lesson.pk in completed, opens_on))
+    items = caching.kept_many(
+        [("lesson-item", host, lesson.pk, *state, compact) for lesson, *state in states],
+        lambda index: _render_item(request, *states[index], compact),
+        request=request,
+    )
     return mark_safe("".join(items))  # noqa: S308 # nosec B308 # each item is a rendered template
 
 

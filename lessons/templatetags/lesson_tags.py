@@ -70,13 +70,15 @@ def _blank_context(page, request) -> dict:
 def lesson_progress(context):
     """The "Mark complete" panel (components/lesson_progress.html).
 
-    The same for every learner in the same place (this lesson done or not, the course
-    complete, the lesson to continue with), so rendered once for each in this process and
-    kept; the form's CSRF token is put in per request.
+    The same for every learner in the same place (this lesson not done yet; or done, with the
+    course complete or the lesson to continue with), so rendered once for each in this
+    process and kept; the form's CSRF token is put in per request.
     """
     request, page, progress = context["request"], context["page"], context["progress"]
-    done, complete, resume = progress.is_done(page), progress.is_complete, progress.resume_lesson
-    up_next = None if complete or resume is None or resume.pk == page.pk else resume
+    done, complete, up_next = progress.is_done(page), False, None
+    if done:  # until then "up next" is hidden, and lesson.js fills it in on completion
+        complete, resume = progress.is_complete, progress.resume_lesson
+        up_next = None if complete or resume is None or resume.pk == page.pk else resume
     state = {
         "done": done,
         "complete": complete,

@@ -152,8 +152,8 @@ class KeptNode(template.Node):
         self.parts = parts
 
     def render(self, context):
-        request = context["request"]
-        if getattr(request, "is_preview", False):
+        request = context.get("request")
+        if request is None or getattr(request, "is_preview", False):
             return self.nodelist.render(context)
         values = tuple(part.resolve(context) for part in self.parts)
         parts = ("kept-block", request.get_host(), *values)

@@ -131,6 +131,9 @@ def test_each_learner_sees_their_own_place_in_the_progress_panel(course, lessons
     assert "Continue to lesson 2" in adas
     assert "You completed this lesson." not in bos
     assert 'value="complete">Mark complete</button>' in bos
+    total = len(lessons)
+    assert f"1 of {total} lessons" in adas  # the progress bar
+    assert f"0 of {total} lessons" in bos
 
 
 def test_each_learner_posts_the_kept_forms_with_their_own_token(course, lessons):
