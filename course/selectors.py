@@ -159,7 +159,7 @@ def course_progress(
     if enrolment is None:
         enrolment, rows = _enrolment_with_progress(user=user, course=course)
     else:
-        rows = LessonProgress.objects.filter(user=user).values_list(*PROGRESS_FIELDS)
+        rows = _rows(PROGRESS_SQL, [user.pk])
     progress.enrolment = enrolment
     if enrolment:
         # All the learner's rows, not `lesson_id__in` the course: a person's progress is a few
@@ -179,55 +179,75 @@ def course_progress(
 
 PROGRESS_FIELDS = ("lesson_id", "completed_at", "last_visited_at", "has_reflections")
 ENROLMENT_FIELDS = tuple(field.attname for field in Enrolment._meta.concrete_fields)
-# See `_enrolment_with_progress_query`: names are filled in from the models; the user and the
-# course are parameters.
+# The lesson page and "Mark complete" read these on every request, and the ORM took longer to
+# build each query than the database took to answer it, so they are written out once per
+# process (see `_query`): names come from the models, the user and the course are parameters.
+ENROLMENT_SQL = "SELECT {enrolment_columns} FROM {enrolments} e WHERE {user} = %s AND {course} = %s"
 ENROLMENT_WITH_PROGRESS_SQL = (
-    "SELECT {columns} FROM {enrolments} e "
+    "SELECT {enrolment_columns}, {progress_columns} FROM {enrolments} e "
     "LEFT JOIN {progress} p ON {progress_user} = {user} "
     "WHERE {user} = %s AND {course} = %s"
 )
+PROGRESS_SQL = "SELECT {progress_columns} FROM {progress} p WHERE {progress_user} = %s"
+
+
+def learner_enrolment(*, user, course: CoursePage) -> Enrolment | None:
+    """The learner's enrolment in the course, or None."""
+    rows = _rows(ENROLMENT_SQL, [user.pk, course.pk])
+    return _enrolment(rows[0], user=user, course=course) if rows else None
 
 
 def _enrolment_with_progress(*, user, course: CoursePage) -> tuple[Enrolment | None, list]:
     """The learner's enrolment in the course, joined to every progress row of theirs: one
     row per progress row (or one with the progress columns empty), none if not enrolled."""
-    sql, converters = _enrolment_with_progress_query()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk, course.pk])
-        rows = cursor.fetchall()
+    rows = _rows(ENROLMENT_WITH_PROGRESS_SQL, [user.pk, course.pk])
     if not rows:
         return None, []
-    if converters:
-        rows = [_converted(row, converters) for row in rows]
     split = len(ENROLMENT_FIELDS)
-    enrolment = Enrolment.from_db(connection.alias, ENROLMENT_FIELDS, rows[0][:split])
-    enrolment.user, enrolment.course = user, course
+    enrolment = _enrolment(rows[0][:split], user=user, course=course)
     return enrolment, [row[split:] for row in rows if row[split] is not None]
 
 
-@functools.cache
-def _enrolment_with_progress_query() -> tuple[str, list]:
-    """The SQL of `_enrolment_with_progress`, and the database's converters of its columns.
+def _enrolment(values, *, user, course: CoursePage) -> Enrolment:
+    enrolment = Enrolment.from_db(connection.alias, ENROLMENT_FIELDS, values)
+    enrolment.user, enrolment.course = user, course
+    return enrolment
 
-    Built once per process from the models: the lesson page reads it on every view, and the
-    ORM took longer to build the query each time than the database took to answer it.
-    """
+
+def _rows(template: str, params: list) -> list[tuple]:
+    """The rows of one of the queries above, with values as the ORM gives them."""
+    sql, converters = _query(template)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [_converted(row, converters) for row in rows] if converters else rows
+
+
+@functools.cache
+def _query(template: str) -> tuple[str, list]:
+    """A query's SQL, from the models, and the database's converters of its columns."""
     quote = connection.ops.quote_name
     enrolments, progress = Enrolment._meta, LessonProgress._meta
-    columns = [("e", column) for column in enrolments.concrete_fields]
-    columns += [("p", progress.get_field(name)) for name in PROGRESS_FIELDS]
+    enrolment_columns = [("e", column) for column in enrolments.concrete_fields]
+    progress_columns = [("p", progress.get_field(name)) for name in PROGRESS_FIELDS]
 
     def name(alias, model_field) -> str:
         return f"{alias}.{quote(model_field.column)}"
 
-    sql = ENROLMENT_WITH_PROGRESS_SQL.format(
-        columns=", ".join(name(alias, model_field) for alias, model_field in columns),
+    def names(columns) -> str:
+        return ", ".join(name(alias, model_field) for alias, model_field in columns)
+
+    sql = template.format(
+        enrolment_columns=names(enrolment_columns),
+        progress_columns=names(progress_columns),
         enrolments=quote(enrolments.db_table),
         progress=quote(progress.db_table),
         progress_user=name("p", progress.get_field("user")),
         user=name("e", enrolments.get_field("user")),
         course=name("e", enrolments.get_field("course")),
     )
+    columns = enrolment_columns if "{enrolment_columns}" in template else []
+    columns += progress_columns if "{progress_columns}" in template else []
     converters = []
     for index, (alias, model_field) in enumerate(columns):
         expression = model_field.get_col(alias)

@@ -10,7 +10,13 @@ from wagtail.models import Page
 
 from course import emails
 from course.models import CoursePage, Enrolment, LessonProgress, Reflection
-from course.selectors import CourseProgress, course_progress, lesson_course, lesson_opens_at
+from course.selectors import (
+    CourseProgress,
+    course_progress,
+    learner_enrolment,
+    lesson_course,
+    lesson_opens_at,
+)
 
 # "Take a break" pauses reminder emails for this long.
 NUDGE_BREAK_DAYS = 30
@@ -208,7 +214,7 @@ def enrolment_resume_nudges(*, enrolment: Enrolment) -> Enrolment:
 
 
 def _enrolment_for(*, user, course: CoursePage, lesson) -> Enrolment:
-    enrolment = Enrolment.objects.filter(user=user, course=course).first()
+    enrolment = learner_enrolment(user=user, course=course)
     if enrolment is None:
         raise NotEnrolled(lesson)
     return enrolment
