@@ -1,9 +1,8 @@
 """Reads about learners' progress, each in a fixed number of queries."""
 
-import functools
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from functools import cached_property
+from functools import cache, cached_property
 
 from django.apps import apps
 from django.db import connection
@@ -223,7 +222,7 @@ def _rows(template: str, params: list) -> list[tuple]:
     return [_converted(row, converters) for row in rows] if converters else rows
 
 
-@functools.cache
+@cache
 def _query(template: str) -> tuple[str, list]:
     """A query's SQL, from the models, and the database's converters of its columns."""
     quote = connection.ops.quote_name

@@ -12,9 +12,11 @@ publishes a few times a week; a popular article is read thousands of times in be
 Two layers hold entries. The shared cache (Redis in production, where REDIS_URL is required)
 holds whole anonymous pages, routes and the site record, for every worker. Each process also
 keeps its own copies of what every signed-in view reads (`kept`: routed pages, a course with
-its lessons, the header and footer, the sidebar's items, a lesson's body), which cost neither a
-round trip nor unpickling; they are checked against the generation read from the shared cache
-once a request, so a publish reaches every worker at once. With the local-memory cache each
+its lessons, the header and footer, the sidebar's items, a lesson's body and progress panel,
+`{% kept %}` blocks), which cost neither a round trip nor unpickling; they are checked against
+the generation read from the shared cache once a request, so a publish reaches every worker at
+once. Kept markup never holds a reader's own data: a form in it has a hole where each request
+puts its own CSRF token (`with_csrf_token`). With the local-memory cache each
 process has its own generation, which is only right for one process (`make run`, the tests).
 """
 
