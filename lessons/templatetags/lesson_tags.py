@@ -1,6 +1,8 @@
 """The lesson page's body and progress panel: rendered once for every reader in the same place,
 but for each reader's own parts."""
 
+import secrets
+
 from django import template
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -66,41 +68,63 @@ def _blank_context(page, request) -> dict:
     }
 
 
+# Where the panel's "up next" goes: kept apart, it is one variant per place in the course
+# rather than one per place and lesson. Random, so no text an editor writes can hold it.
+UP_NEXT_HOLE = f"up-next-{secrets.token_hex(16)}"
+
+
 @register.simple_tag(takes_context=True)
 def lesson_progress(context):
     """The "Mark complete" panel (components/lesson_progress.html).
 
-    The same for every learner in the same place (this lesson not done yet; or done, with the
-    course complete or the lesson to continue with), so rendered once for each in this
-    process and kept; the form's CSRF token is put in per request.
+    The same for every learner who has or has not done this lesson, so rendered once for each
+    in this process and kept; its "up next" (shown once the lesson is done: the certificate,
+    or the lesson to continue with) is the same for every learner at the same place in the
+    course, and kept apart (components/lesson_up_next.html). The form's CSRF token is put in
+    per request.
     """
     request, page, progress = context["request"], context["page"], context["progress"]
-    done, complete, up_next = progress.is_done(page), False, None
+    course, done = context["course"], progress.is_done(page)
+    complete, up_next = False, None
     if done:  # until then "up next" is hidden, and lesson.js fills it in on completion
         complete, resume = progress.is_complete, progress.resume_lesson
         up_next = None if complete or resume is None or resume.pk == page.pk else resume
-    state = {
-        "done": done,
-        "complete": complete,
-        "up_next": up_next,
-        "up_next_number": progress.resume_number if up_next else None,
-    }
+    up_next_number = progress.resume_number if up_next else None
 
-    def render():
+    def render_panel():
         return render_to_string(
             "components/lesson_progress.html",
             {
-                **state,
+                "done": done,
                 "page": page,
-                "course": context["course"],
                 "request": request,
+                "up_next_markup": UP_NEXT_HOLE,
                 "csrf_token": caching.CSRF_HOLE,
             },
         )
 
+    def render_up_next():
+        if not (complete or up_next):
+            return ""
+        return render_to_string(
+            "components/lesson_up_next.html",
+            {
+                "complete": complete,
+                "course": course,
+                "up_next": up_next,
+                "up_next_number": up_next_number,
+                "request": request,
+            },
+        )
+
     if getattr(request, "is_preview", False):
-        html = render()
+        panel, after = render_panel(), render_up_next()
     else:
-        parts = ("lesson-progress", request.get_host(), page.pk, done, complete)
-        html = caching.kept((*parts, getattr(up_next, "pk", None)), render, request=request)
-    return mark_safe(caching.with_csrf_token(html, request))  # noqa: S308 # nosec B308 # a rendered template and a token
+        host = request.get_host()
+        panel = caching.kept(
+            ("lesson-progress", host, page.pk, done), render_panel, request=request
+        )
+        place = ("lesson-up-next", host, course.pk, complete, getattr(up_next, "pk", None))
+        after = caching.kept((*place, up_next_number), render_up_next, request=request)
+    html = caching.with_csrf_token(panel.replace(UP_NEXT_HOLE, after), request)
+    return mark_safe(html)  # noqa: S308 # nosec B308 # rendered templates and a token

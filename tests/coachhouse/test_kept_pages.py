@@ -122,13 +122,18 @@ def test_each_reader_signs_out_with_their_own_token_from_the_kept_header(course,
 
 
 def test_each_learner_sees_their_own_place_in_the_progress_panel(course, lessons):
-    ada, bo = enrolled(course), enrolled(course)
+    ada, bo, cy = enrolled(course), enrolled(course), enrolled(course)
     services.lesson_complete(user=ada, lesson=lessons[0])
+    for lesson in lessons[:2]:
+        services.lesson_complete(user=cy, lesson=lesson)
 
     adas, bos = learner_page(ada, lessons[0].url), learner_page(bo, lessons[0].url)
+    cys = learner_page(cy, lessons[0].url)
 
     assert "You completed this lesson." in adas
     assert "Continue to lesson 2" in adas
+    assert "Continue to lesson 3" in cys
+    assert "Continue to lesson 2" not in cys
     assert "You completed this lesson." not in bos
     assert 'value="complete">Mark complete</button>' in bos
     total = len(lessons)
