@@ -87,6 +87,15 @@ class CoursePage(ViewRestrictionsMixin, Page):
         return list(self.lessons().defer("body"))
 
     @cached_property
+    def lesson_positions(self) -> dict[int, int]:
+        """Each lesson's place in `lesson_list` (from 0), by id."""
+        return {lesson.pk: index for index, lesson in enumerate(self.lesson_list)}
+
+    @cached_property
+    def lesson_ids(self) -> frozenset[int]:
+        return frozenset(self.lesson_positions)
+
+    @cached_property
     def total_minutes(self) -> int:
         return sum(lesson.duration_minutes for lesson in self.lesson_list)
 

@@ -40,6 +40,8 @@ class CourseProgress:
 
     @cached_property
     def lesson_ids(self) -> frozenset[int]:
+        if self.lessons is self.course.lesson_list:  # the course's own: kept with the course
+            return self.course.lesson_ids
         return frozenset(lesson.pk for lesson in self.lessons)
 
     @property
@@ -134,7 +136,7 @@ def lesson_course(*, lesson, request=None) -> CoursePage:
 
     def load():
         course = CoursePage.objects.get(path=course_path)
-        course.lesson_list  # noqa: B018 (evaluated so that it is cached with the course)
+        course.lesson_ids  # noqa: B018 (evaluated, with the lesson list, to be kept with the course)
         return course
 
     return caching.kept(("course", course_path), load, request=request)

@@ -76,7 +76,7 @@ class LessonPage(ViewRestrictionsMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         course = selectors.lesson_course(lesson=self, request=request)
         lessons = course.lesson_list
-        position = next((i for i, lesson in enumerate(lessons) if lesson.pk == self.pk), 0)
+        position = course.lesson_positions.get(self.pk, 0)
         progress = selectors.course_progress(user=request.user, course=course, lessons=lessons)
         preview = getattr(request, "is_preview", False)
         is_open = selectors.lesson_is_open(
