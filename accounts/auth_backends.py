@@ -6,8 +6,8 @@ learner opens and every "Mark complete". These backends keep the user in the sha
 cached user's password hash, so a changed password still signs out every other session.
 
 Every change to a user forgets the copy: a save or a delete (signals, see `connect_signals`),
-once at once and again on commit (a request between the two could otherwise cache the old
-row); and the few bulk updates, which send no signal, call `forget_users` themselves (the
+at once and again on commit (a request between the two could otherwise cache the old row);
+and the few bulk updates, which send no signal, call `forget_users` themselves (the
 account services, Wagtail's bulk "deactivate"). USER_CACHE_SECONDS bounds what a change made
 some other way (a database shell) would leave.
 """

@@ -20,7 +20,7 @@ from course.selectors import (
 
 # "Take a break" pauses reminder emails for this long.
 NUDGE_BREAK_DAYS = 30
-# How often a learner's visits to the same lesson are written down.
+# How often a learner's reading of a course is written down (see `lesson_visit`).
 VISIT_RESOLUTION = timedelta(minutes=15)
 
 # See `_progress_complete`. Table and column names, and the condition, are filled in from the
