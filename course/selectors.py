@@ -65,6 +65,12 @@ class CourseProgress:
                 return lesson
         return self.lessons[-1] if self.lessons else None
 
+    def up_next(self, lesson):
+        """The lesson to continue with once `lesson` is done: None when the course is
+        complete, or when that would be `lesson` itself."""
+        resume = None if self.is_complete else self.resume_lesson
+        return None if resume is None or resume.pk == lesson.pk else resume
+
     @property
     def resume_number(self) -> int:
         resume = self.resume_lesson

@@ -99,7 +99,7 @@ def lesson_progress(request, lesson_id: int):
 
 
 def _progress_payload(progress, lesson) -> dict:
-    next_lesson = progress.resume_lesson if not progress.is_complete else None
+    next_lesson = progress.up_next(lesson)
     return {
         "completed": progress.is_done(lesson),
         "completed_count": progress.completed_count,

@@ -83,6 +83,7 @@ class LessonPage(ViewRestrictionsMixin, Page):
             user=request.user, lesson=self, progress=progress, preview=preview
         )
         opens_at = None if preview else progress.opens_at(self)
+        has_answers = progress.has_reflections(self)
         if progress.enrolment and opens_at is None:
             services.lesson_visit(user=request.user, lesson=self, last_visit=progress.last_visit)
         context.update(
@@ -95,13 +96,13 @@ class LessonPage(ViewRestrictionsMixin, Page):
             is_open=is_open,
             opens_at=opens_at,
             is_enrolled=progress.enrolment is not None,
-            has_answers=progress.has_reflections(self),
+            has_answers=has_answers,
             # Read only where the learner has answers, and a reflection block is rendered.
             reflections=(
                 SimpleLazyObject(
                     lambda: selectors.lesson_reflections(user=request.user, lesson=self)
                 )
-                if progress.has_reflections(self)
+                if has_answers
                 else {}
             ),
         )

@@ -85,10 +85,9 @@ def lesson_progress(context):
     """
     request, page, progress = context["request"], context["page"], context["progress"]
     course, done = context["course"], progress.is_done(page)
-    complete, up_next = False, None
-    if done:  # until then "up next" is hidden, and lesson.js fills it in on completion
-        complete, resume = progress.is_complete, progress.resume_lesson
-        up_next = None if complete or resume is None or resume.pk == page.pk else resume
+    # Until the lesson is done "up next" is hidden, and lesson.js fills it in on completion.
+    complete = done and progress.is_complete
+    up_next = progress.up_next(page) if done else None
     up_next_number = progress.resume_number if up_next else None
 
     def render_panel():
