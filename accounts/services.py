@@ -8,7 +8,6 @@ from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
-from accounts.auth_backends import forget_users
 from accounts.models import User
 
 # Never exported, in any model: fields whose names mark secrets, such as the password hash
@@ -34,7 +33,6 @@ def user_set_course_emails(*, user: User, subscribed: bool) -> User:
         )
     else:
         User.objects.filter(pk=user.pk).update(course_emails_unsubscribed_at=None)
-    forget_users([user.pk])  # an update sends no signal
     user.refresh_from_db(fields=["course_emails_unsubscribed_at"])
     return user
 

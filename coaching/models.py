@@ -9,7 +9,7 @@ from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.models import Page
 
 from accounts.models import normalise_email
-from coachhouse.caching import ViewRestrictionsMixin
+from coachhouse.pages import PrivacyMixin
 from coachhouse.sanitise import SanitisedRichTextField
 
 NAME_MAX_LENGTH = 120
@@ -23,7 +23,7 @@ def format_money(minor: int, currency: str) -> str:
     return f"{symbol}{minor / 100:,.2f}"
 
 
-class WaitListPage(ViewRestrictionsMixin, Page):
+class WaitListPage(PrivacyMixin, Page):
     """The public page with the wait-list form; editors write the words around it."""
 
     intro = SanitisedRichTextField(features=["bold", "italic", "ol", "ul", "link"])

@@ -15,14 +15,14 @@ from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.models import Page, Site
 from wagtail.search import index
 
-from coachhouse.caching import ViewRestrictionsMixin
+from coachhouse.pages import PrivacyMixin
 from coachhouse.sanitise import SanitisedRichTextField
 from course.panels import DripSchedulePanel
 
 REFLECTION_MAX_LENGTH = 5000
 
 
-class CoursePage(ViewRestrictionsMixin, Page):
+class CoursePage(PrivacyMixin, Page):
     """A course: its promise, who it is for, and its lessons as child pages."""
 
     cache_for_anonymous = True
@@ -92,10 +92,6 @@ class CoursePage(ViewRestrictionsMixin, Page):
         return {lesson.pk: index for index, lesson in enumerate(self.lesson_list)}
 
     @cached_property
-    def lesson_ids(self) -> frozenset[int]:
-        return frozenset(self.lesson_positions)
-
-    @cached_property
     def total_minutes(self) -> int:
         return sum(lesson.duration_minutes for lesson in self.lesson_list)
 
@@ -149,9 +145,7 @@ class CoursePage(ViewRestrictionsMixin, Page):
             ],
         }
         if self.image:
-            data["image"] = request.build_absolute_uri(
-                self.image.get_rendition("fill-1200x630").url
-            )
+            data["image"] = site.root_url + self.image.get_rendition("fill-1200x630").url
         return data
 
 

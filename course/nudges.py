@@ -20,13 +20,13 @@ from datetime import datetime, timedelta
 from itertools import batched
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from course import emails
 from course.models import CoursePage, Enrolment, LessonProgress, Nudge, NudgeSettings
-from course.selectors import CourseProgress, lesson_opens_at
+from course.selectors import CourseProgress, last_activity, lesson_opens_at
 
 BATCH_SIZE = 500
 
@@ -108,15 +108,6 @@ def _course_nudges_send(*, course, lessons, steps: list[int], now: datetime, run
 
 def _stalled_enrolments(*, course, lessons, steps: list[int], now: datetime):
     """Enrolments idle at least the first step, still unfinished and still open to reminders."""
-    course_progress = LessonProgress.objects.filter(
-        user_id=OuterRef("user_id"), lesson_id__in=[lesson.pk for lesson in lessons]
-    )
-    last_visit = course_progress.order_by("-last_visited_at").values("last_visited_at")[:1]
-    last_done = (
-        course_progress.filter(completed_at__isnull=False)
-        .order_by("-completed_at")
-        .values("completed_at")[:1]
-    )
     return (
         Enrolment.objects.filter(
             course=course,
@@ -130,8 +121,9 @@ def _stalled_enrolments(*, course, lessons, steps: list[int], now: datetime):
         .annotate(
             last_activity=Greatest(
                 "enrolled_at",
-                Coalesce(Subquery(last_visit), "enrolled_at"),
-                Coalesce(Subquery(last_done), "enrolled_at"),
+                Coalesce(
+                    last_activity(lesson_ids=[lesson.pk for lesson in lessons]), "enrolled_at"
+                ),
             )
         )
         .filter(last_activity__lte=now - timedelta(days=steps[0]))

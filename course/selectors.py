@@ -2,13 +2,12 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from functools import cache, cached_property
+from functools import cached_property
 
 from django.apps import apps
-from django.db import connection
+from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
-from coachhouse import caching
 from course.models import CoursePage, Enrolment, LessonProgress, Reflection
 
 
@@ -40,8 +39,6 @@ class CourseProgress:
 
     @cached_property
     def lesson_ids(self) -> frozenset[int]:
-        if self.lessons is self.course.lesson_list:  # the course's own: kept with the course
-            return self.course.lesson_ids
         return frozenset(lesson.pk for lesson in self.lessons)
 
     @property
@@ -129,23 +126,14 @@ def lesson_opens_at(*, lesson, enrolment: Enrolment | None) -> datetime | None:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def live_lesson(lesson_id: int, *, request=None):
-    """The published lesson with this id, or None; kept in the process like routed pages."""
-    return caching.live_page(apps.get_model("lessons", "LessonPage"), lesson_id, request=request)
+def live_lesson(lesson_id: int):
+    """The published lesson with this id, or None."""
+    return apps.get_model("lessons", "LessonPage").objects.live().filter(pk=lesson_id).first()
 
 
-def lesson_course(*, lesson, request=None) -> CoursePage:
-    """The lesson's course with its lesson list loaded, kept in the process until the content
-    changes (see coachhouse/caching.py): the outline costs no query and no unpickling per
-    visit. Shared by every request: never change it."""
-    course_path = lesson.path[: -lesson.steplen]
-
-    def load():
-        course = CoursePage.objects.get(path=course_path)
-        course.lesson_ids  # noqa: B018 (evaluated, with the lesson list, to be kept with the course)
-        return course
-
-    return caching.kept(("course", course_path), load, request=request)
+def lesson_course(*, lesson) -> CoursePage:
+    """The course a lesson belongs to (its parent page)."""
+    return CoursePage.objects.parent_of(lesson).get()
 
 
 def course_progress(
@@ -156,9 +144,9 @@ def course_progress(
     now: datetime | None = None,
     enrolment: Enrolment | None = None,
 ) -> CourseProgress:
-    """The learner's progress in the course: the enrolment and all progress (completions, the
-    last visit of each lesson, where they answered reflections) in one query, or only the
-    progress when the enrolment is given."""
+    """The learner's progress in the course: their enrolment and all their progress rows
+    (completions, the last visit of each lesson, where they answered reflections) in one
+    query, or only the rows when the enrolment is given."""
     lessons = course.lesson_list if lessons is None else lessons
     progress = CourseProgress(course=course, lessons=lessons, now=now or timezone.now())
     if not user.is_authenticated:
@@ -166,112 +154,58 @@ def course_progress(
     if enrolment is None:
         enrolment, rows = _enrolment_with_progress(user=user, course=course)
     else:
-        rows = _rows(PROGRESS_SQL, [user.pk])
+        rows = LessonProgress.objects.filter(user=user).values_list(*PROGRESS_FIELDS)
     progress.enrolment = enrolment
-    if enrolment:
-        # All the learner's rows, not `lesson_id__in` the course: a person's progress is a few
-        # dozen rows, and a filter on fifty ids costs more to build than the rows to read.
-        lesson_ids = progress.lesson_ids
-        for lesson_id, completed_at, last_visited_at, has_reflections in rows:
-            if lesson_id not in lesson_ids:
-                continue
-            progress.last_visits[lesson_id] = last_visited_at
-            if has_reflections:
-                progress.reflected_ids.add(lesson_id)
-            if completed_at is not None:
-                progress.completed_ids.add(lesson_id)
-                progress.completions[lesson_id] = completed_at
+    if enrolment is None:
+        return progress
+    # All the learner's rows, kept if they are the course's: a person's progress is a few
+    # dozen rows, cheaper to read whole than to filter on fifty lesson ids.
+    lesson_ids = progress.lesson_ids
+    for lesson_id, completed_at, last_visited_at, has_reflections in rows:
+        if lesson_id not in lesson_ids:
+            continue
+        progress.last_visits[lesson_id] = last_visited_at
+        if has_reflections:
+            progress.reflected_ids.add(lesson_id)
+        if completed_at is not None:
+            progress.completed_ids.add(lesson_id)
+            progress.completions[lesson_id] = completed_at
     return progress
 
 
 PROGRESS_FIELDS = ("lesson_id", "completed_at", "last_visited_at", "has_reflections")
-ENROLMENT_FIELDS = tuple(field.attname for field in Enrolment._meta.concrete_fields)
-# The lesson page and "Mark complete" read these on every request, and the ORM took longer to
-# build each query than the database took to answer it, so they are written out once per
-# process (see `_query`): names come from the models, the user and the course are parameters.
-ENROLMENT_SQL = "SELECT {enrolment_columns} FROM {enrolments} e WHERE {user} = %s AND {course} = %s"
-ENROLMENT_WITH_PROGRESS_SQL = (
-    "SELECT {enrolment_columns}, {progress_columns} FROM {enrolments} e "
-    "LEFT JOIN {progress} p ON {progress_user} = {user} "
-    "WHERE {user} = %s AND {course} = %s"
-)
-PROGRESS_SQL = "SELECT {progress_columns} FROM {progress} p WHERE {progress_user} = %s"
+
+
+def _enrolment_with_progress(*, user, course: CoursePage) -> tuple[Enrolment | None, list]:
+    """The learner's enrolment in the course and every progress row of theirs, in one query
+    (the enrolment joined to the rows): the lesson page's one read of the learner."""
+    enrolment_fields = [field.attname for field in Enrolment._meta.concrete_fields]
+    joined = [f"user__lesson_progress__{name}" for name in PROGRESS_FIELDS]
+    rows = list(
+        Enrolment.objects.filter(user=user, course=course).values_list(*enrolment_fields, *joined)
+    )
+    if not rows:
+        return None, []
+    split = len(enrolment_fields)
+    enrolment = Enrolment(**dict(zip(enrolment_fields, rows[0][:split], strict=True)))
+    enrolment.user, enrolment.course = user, course
+    return enrolment, [row[split:] for row in rows if row[split] is not None]
 
 
 def learner_enrolment(*, user, course: CoursePage) -> Enrolment | None:
     """The learner's enrolment in the course, or None."""
-    rows = _rows(ENROLMENT_SQL, [user.pk, course.pk])
-    return _enrolment(rows[0], user=user, course=course) if rows else None
+    return Enrolment.objects.filter(user=user, course=course).first()
 
 
-def _enrolment_with_progress(*, user, course: CoursePage) -> tuple[Enrolment | None, list]:
-    """The learner's enrolment in the course, joined to every progress row of theirs: one
-    row per progress row (or one with the progress columns empty), none if not enrolled."""
-    rows = _rows(ENROLMENT_WITH_PROGRESS_SQL, [user.pk, course.pk])
-    if not rows:
-        return None, []
-    split = len(ENROLMENT_FIELDS)
-    enrolment = _enrolment(rows[0][:split], user=user, course=course)
-    return enrolment, [row[split:] for row in rows if row[split] is not None]
-
-
-def _enrolment(values, *, user, course: CoursePage) -> Enrolment:
-    enrolment = Enrolment.from_db(connection.alias, ENROLMENT_FIELDS, values)
-    enrolment.user, enrolment.course = user, course
-    return enrolment
-
-
-def _rows(template: str, params: list) -> list[tuple]:
-    """The rows of one of the queries above, with values as the ORM gives them."""
-    sql, converters = _query(template)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return [_converted(row, converters) for row in rows] if converters else rows
-
-
-@cache
-def _query(template: str) -> tuple[str, list]:
-    """A query's SQL, from the models, and the database's converters of its columns."""
-    quote = connection.ops.quote_name
-    enrolments, progress = Enrolment._meta, LessonProgress._meta
-    enrolment_columns = [("e", column) for column in enrolments.concrete_fields]
-    progress_columns = [("p", progress.get_field(name)) for name in PROGRESS_FIELDS]
-
-    def name(alias, model_field) -> str:
-        return f"{alias}.{quote(model_field.column)}"
-
-    def names(columns) -> str:
-        return ", ".join(name(alias, model_field) for alias, model_field in columns)
-
-    sql = template.format(
-        enrolment_columns=names(enrolment_columns),
-        progress_columns=names(progress_columns),
-        enrolments=quote(enrolments.db_table),
-        progress=quote(progress.db_table),
-        progress_user=name("p", progress.get_field("user")),
-        user=name("e", enrolments.get_field("user")),
-        course=name("e", enrolments.get_field("course")),
-    )
-    columns = enrolment_columns if "{enrolment_columns}" in template else []
-    columns += progress_columns if "{progress_columns}" in template else []
-    converters = []
-    for index, (alias, model_field) in enumerate(columns):
-        expression = model_field.get_col(alias)
-        found = connection.ops.get_db_converters(expression)
-        found += expression.get_db_converters(connection)
-        if found:
-            converters.append((index, found, expression))
-    return sql, converters
-
-
-def _converted(row: tuple, converters: list) -> tuple:
-    """The row's values as the ORM gives them (SQLite's dates and times, for one)."""
-    values = list(row)
-    for index, functions, expression in converters:
-        for convert in functions:
-            values[index] = convert(values[index], expression, connection)
-    return tuple(values)
+def last_activity(*, user_field: str = "user_id", lesson_ids=None) -> Subquery:
+    """A learner's last activity, for annotating enrolments or users: their latest visit to a
+    lesson (of `lesson_ids`, if given). "Mark complete" counts as a visit, so this is also
+    their latest completion. The one rule reminders and the coach's reports both use."""
+    rows = LessonProgress.objects.filter(user_id=OuterRef(user_field))
+    if lesson_ids is not None:
+        rows = rows.filter(lesson_id__in=lesson_ids)
+    latest = rows.order_by().values("user_id").annotate(latest=Max("last_visited_at"))
+    return Subquery(latest.values("latest")[:1])
 
 
 def learner_courses(*, user, now: datetime | None = None) -> list[CourseProgress]:
@@ -308,7 +242,7 @@ def lesson_is_open(*, user, lesson, progress: CourseProgress, preview: bool = Fa
         return True
     if progress.enrolment is not None:
         return not progress.is_locked(lesson)
-    return caching.may_use_admin(user)
+    return user.has_perm("wagtailadmin.access_admin")
 
 
 @dataclass(frozen=True)

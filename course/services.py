@@ -1,10 +1,11 @@
 """Changes to enrolments and progress. Views, admin actions and tasks all come through here."""
 
-import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from wagtail.models import Page
 
@@ -22,17 +23,6 @@ from course.selectors import (
 NUDGE_BREAK_DAYS = 30
 # How often a learner's reading of a course is written down (see `lesson_visit`).
 VISIT_RESOLUTION = timedelta(minutes=15)
-
-# See `_progress_complete`. Table and column names, and the condition, are filled in from the
-# model and the database; the values are parameters. (SQLite needs a WHERE to tell the SELECT
-# from the ON CONFLICT.)
-PROGRESS_COMPLETE_SQL = (
-    "INSERT INTO {table} ({user}, {lesson}, {completed}, {visited}) "
-    "SELECT %s, %s, %s, %s WHERE {condition} "
-    "ON CONFLICT ({user}, {lesson}) DO UPDATE SET "
-    "{completed} = COALESCE({table}.{completed}, excluded.{completed}), "
-    "{visited} = excluded.{visited}"
-)
 
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 
@@ -118,42 +108,18 @@ def lesson_complete(*, user, lesson, course: CoursePage | None = None) -> Course
 
 
 def _progress_complete(*, user, lesson, now: datetime) -> None:
-    """Record the completion in one statement: insert the row, or complete the one there.
+    """Record the completion, keeping an earlier completion's time; it counts as a visit too.
 
-    `INSERT ... ON CONFLICT (user, lesson) DO UPDATE`, keeping an earlier completion's time.
-    The unique constraint settles two clicks at once, and a visit from another tab that makes
-    the row at the same moment cannot make the completion lost (an UPDATE that finds no row,
-    then an INSERT that conflicts, would). The ORM's upsert can only overwrite a value, so the
-    statement is written out; SQLite and PostgreSQL share its syntax.
-
-    On PostgreSQL its commit does not wait for the disk: the statement turns
-    `synchronous_commit` off for its own transaction. A click on "Mark complete" is answered
-    without waiting for a flush, and at worst a database crash forgets the last fraction of a
-    second of clicks, which the learner sees and makes again; the write is as visible and as
-    consistent as any other. Inside a caller's transaction that would relax the caller's
-    other writes too, so there it is left as it is.
+    Insert the row unless it is there (the unique constraint settles two clicks, or a visit
+    from another tab, at the same moment), then complete it unless it is complete already.
+    Each statement commits on its own, so a click answered is a click stored.
     """
-    at = connection.ops.adapt_datetimefield_value(now)
-    sql = _progress_complete_sql(relaxed=not connection.in_atomic_block)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk, lesson.pk, at, at])
-
-
-@functools.cache
-def _progress_complete_sql(*, relaxed: bool) -> str:
-    ops, meta = connection.ops, LessonProgress._meta
-
-    def column(name: str) -> str:
-        return ops.quote_name(meta.get_field(name).column)
-
-    relax = "set_config('synchronous_commit', 'off', true) = 'off'"
-    return PROGRESS_COMPLETE_SQL.format(
-        condition=relax if relaxed and connection.vendor == "postgresql" else "true",
-        table=ops.quote_name(meta.db_table),
-        user=column("user"),
-        lesson=column("lesson"),
-        completed=column("completed_at"),
-        visited=column("last_visited_at"),
+    LessonProgress.objects.bulk_create(
+        [LessonProgress(user=user, lesson=lesson, completed_at=now, last_visited_at=now)],
+        ignore_conflicts=True,
+    )
+    LessonProgress.objects.filter(user=user, lesson=lesson).update(
+        completed_at=Coalesce("completed_at", Value(now)), last_visited_at=now
     )
 
 

@@ -3,7 +3,9 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -16,7 +18,7 @@ from course import selectors, services
 from course.attribution import source_from_request, source_to_params
 from course.forms import CertificateNameForm, ReflectionForm
 from course.models import CoursePage, Enrolment
-from lessons.models import LessonPage
+from course.templatetags.course_tags import progress_panel
 
 INTENT_KEY = "course_intent"
 
@@ -64,8 +66,8 @@ def _enrol_and_go(request, course, source):
     return redirect(first.url if first else course.url)
 
 
-def _lesson_for_learner(request, lesson_id: int) -> LessonPage:
-    lesson = selectors.live_lesson(lesson_id, request=request)
+def _lesson_for_learner(request, lesson_id: int):
+    lesson = selectors.live_lesson(lesson_id)
     if lesson is None:
         raise Http404("No such lesson.")
     return lesson
@@ -80,7 +82,7 @@ def _wants_json(request) -> bool:
 def lesson_progress(request, lesson_id: int):
     """Mark a lesson complete, or not; answers JSON to scripts and redirects everyone else."""
     lesson = _lesson_for_learner(request, lesson_id)
-    course = selectors.lesson_course(lesson=lesson, request=request)
+    course = selectors.lesson_course(lesson=lesson)
     completing = request.POST.get("action", "complete") != "uncomplete"
     change = services.lesson_complete if completing else services.lesson_uncomplete
     try:
@@ -90,7 +92,7 @@ def lesson_progress(request, lesson_id: int):
     except services.LessonLocked as locked:
         return _locked(request, locked)
     if _wants_json(request):
-        return JsonResponse(_progress_payload(progress, lesson))
+        return JsonResponse(_progress_payload(request, progress, lesson))
     if completing and progress.is_complete:
         return redirect("course:completed", course_id=course.pk)
     if completing:
@@ -98,8 +100,13 @@ def lesson_progress(request, lesson_id: int):
     return HttpResponseRedirect(lesson.url + "#lesson-progress")
 
 
-def _progress_payload(progress, lesson) -> dict:
-    next_lesson = progress.up_next(lesson)
+def _progress_payload(request, progress, lesson) -> dict:
+    """What lesson.js shows: the progress panel as the lesson page renders it, and the
+    figures for the progress bar."""
+    context = {"request": request, "csrf_token": get_token(request)}
+    panel = render_to_string(
+        "components/lesson_progress.html", {**context, **progress_panel(lesson, progress)}
+    )
     return {
         "completed": progress.is_done(lesson),
         "completed_count": progress.completed_count,
@@ -107,10 +114,7 @@ def _progress_payload(progress, lesson) -> dict:
         "percent": progress.percent,
         "summary": f"{progress.completed_count} of {progress.total} lessons, {progress.percent}%",
         "course_complete": progress.is_complete,
-        "completion_url": reverse("course:completed", args=[progress.course.pk]),
-        "next_url": next_lesson.url if next_lesson else None,
-        "next_title": next_lesson.title if next_lesson else None,
-        "next_number": progress.resume_number if next_lesson else None,
+        "panel": panel,
     }
 
 

@@ -103,7 +103,7 @@ class ReflectionBlock(blocks.StructBlock):
     """A question the learner answers in writing, privately."""
 
     # Shows the learner's own saved answer, in a form with their CSRF token: rendered for each
-    # request, never kept with the rest of the lesson (lessons/templatetags/lesson_tags.py).
+    # request, never cached with the rest of the lesson (lessons/templatetags/lesson_tags.py).
     personal = True
 
     prompt = blocks.TextBlock(max_length=500)

@@ -8,12 +8,12 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from coachhouse.caching import ViewRestrictionsMixin
+from coachhouse.pages import PrivacyMixin
 from course import selectors, services
 from lessons.blocks import LessonStreamBlock
 
 
-class LessonPage(ViewRestrictionsMixin, Page):
+class LessonPage(PrivacyMixin, Page):
     """One lesson of a course, made of content blocks."""
 
     cache_for_anonymous = True
@@ -74,7 +74,7 @@ class LessonPage(ViewRestrictionsMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        course = selectors.lesson_course(lesson=self, request=request)
+        course = selectors.lesson_course(lesson=self)
         lessons = course.lesson_list
         position = course.lesson_positions.get(self.pk, 0)
         progress = selectors.course_progress(user=request.user, course=course, lessons=lessons)

@@ -6,6 +6,6 @@ class CoachhouseConfig(AppConfig):
     verbose_name = "Site"
 
     def ready(self):
-        from coachhouse import caching
+        from coachhouse import content_version
 
-        caching.connect_signals()
+        content_version.connect_signals()

@@ -9,12 +9,11 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from coachhouse import caching
 from coachhouse.blocks import ArticleStreamBlock, LinkBlock
-from coachhouse.caching import ViewRestrictionsMixin
+from coachhouse.pages import PrivacyMixin, route_by_url_path
 
 
-class SeoMixin(ViewRestrictionsMixin):
+class SeoMixin(PrivacyMixin):
     """The meta description and social image every page template reads.
 
     Pages are the same for every anonymous visitor, so the page cache may share them.
@@ -70,12 +69,9 @@ class HomePage(SeoMixin, Page):
         return self.hero_image
 
     def route(self, request, path_components):
-        """The site's root page routes every path; known paths come from the cache."""
-        caching.seed_site_root_paths(request)
-        if not path_components:
-            caching.remember_site(request, self)
-            return super().route(request, path_components)
-        return caching.route(self, request, path_components, super().route)
+        """The site's root routes every path: by its URL path, in one query, where it can."""
+        found = route_by_url_path(self, request, path_components)
+        return found if found is not None else super().route(request, path_components)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -96,6 +92,8 @@ class ArticleIndexPage(SeoMixin, Page):
     subpage_types = ["coachhouse.ArticlePage"]
     max_count = 1
     articles_per_page = 10
+    # The page cache keeps each page of the list apart (coachhouse/page_cache.py).
+    cache_query_parameters = ("page",)
 
     class Meta:
         verbose_name = "article index"
@@ -115,12 +113,16 @@ class ArticleIndexPage(SeoMixin, Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         paginator = Paginator(self.articles(), self.articles_per_page)
+        asked = request.GET.get("page", "1")
         try:
-            articles = paginator.page(request.GET.get("page", 1))
+            articles = paginator.page(asked)
         except PageNotAnInteger:
             articles = paginator.page(1)
         except EmptyPage:
             articles = paginator.page(paginator.num_pages)
+        if asked != str(articles.number):
+            # Shown a page other than the one asked for: the page cache keeps only real ones.
+            request.page_cacheable = False
         context["articles"] = articles
         return context
 

@@ -44,41 +44,8 @@ def register_background_tasks():
     return BackgroundTaskViewSet()
 
 
-# The coach's reports (funnel, attribution, learners, enrolments by week) and a dashboard panel.
-from coachhouse import report_views  # noqa: E402
-
-
-@hooks.register("register_admin_urls")
-def register_report_urls():
-    return report_views.admin_urls()
-
-
-@hooks.register("register_reports_menu_item")
-def register_funnel_report_menu_item():
-    return report_views.menu_item("funnel")
-
-
-@hooks.register("register_reports_menu_item")
-def register_attribution_report_menu_item():
-    return report_views.menu_item("attribution")
-
-
-@hooks.register("register_reports_menu_item")
-def register_learners_report_menu_item():
-    return report_views.menu_item("learners")
-
-
-@hooks.register("register_reports_menu_item")
-def register_enrolments_report_menu_item():
-    return report_views.menu_item("enrolments")
-
-
-@hooks.register("construct_homepage_panels")
-def add_learners_this_week_panel(request, panels):
-    panels.append(report_views.LearnersThisWeekPanel())
-
-
 @hooks.register("before_serve_page")
 def allow_anonymous_page_cache(page, request, serve_args, serve_kwargs):
-    """Tell the page cache (coachhouse/middleware.py) whether this page type may be shared."""
+    """Tell the page cache (coachhouse/page_cache.py) whether this page type may be shared."""
     request.page_cacheable = getattr(page, "cache_for_anonymous", False)
+    request.page_cache_parameters = getattr(page, "cache_query_parameters", ())

@@ -1,18 +1,12 @@
 """Course components other apps' templates can show without importing the course app."""
 
 from django import template
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import urlencode
-from django.utils.safestring import mark_safe
 
-from coachhouse import caching
 from course import selectors
 
 register = template.Library()
-
-ITEM_TEMPLATE = "components/lesson_list_item.html"
 
 
 @register.inclusion_tag("components/my_courses.html", takes_context=True)
@@ -39,40 +33,40 @@ def course_progress_for(context, course):
     return selectors.course_progress(user=context["request"].user, course=course)
 
 
-@register.simple_tag(takes_context=True)
-def lesson_list_items(context, lessons, progress=None, current=None, compact=False):
-    """The items of a course outline, each showing the learner's tick, lock and place.
-
-    Every lesson page shows the whole outline, so each item is rendered once per state (done,
-    current, locked until a day) in this process and kept until the content changes; a page
-    view only joins them.
-    """
-    request = context["request"]
-    host = request.get_host()  # the links are relative to this site
+@register.simple_tag
+def lesson_states(lessons, progress=None, current=None) -> list[dict]:
+    """A course outline's items, each with the learner's tick, lock and place."""
     current_pk = getattr(current, "pk", None)
-    compact = bool(compact)
-    completed = progress.completed_ids if progress else frozenset()
     states = []
     for number, lesson in enumerate(lessons, 1):
         opens_at = progress.opens_at(lesson) if progress else None
-        opens_on = timezone.localdate(opens_at) if opens_at else None
-        states.append((lesson, number, lesson.pk == current_pk, lesson.pk in completed, opens_on))
-    items = caching.kept_many(
-        [("lesson-item", host, lesson.pk, *state, compact) for lesson, *state in states],
-        lambda index: _render_item(request, *states[index], compact),
-        request=request,
-    )
-    return mark_safe("".join(items))  # noqa: S308 # nosec B308 # each item is a rendered template
+        states.append(
+            {
+                "lesson": lesson,
+                "number": number,
+                "is_current": lesson.pk == current_pk,
+                "done": bool(progress) and progress.is_done(lesson),
+                "opens_at": opens_at,
+            }
+        )
+    return states
 
 
-def _render_item(request, lesson, number, is_current, done, opens_on, compact) -> str:
-    context = {
-        "lesson": lesson,
-        "number": number,
-        "is_current": is_current,
+def progress_panel(page, progress) -> dict:
+    """What the "Mark complete" panel shows (components/lesson_progress.html): the lesson page
+    renders it, and "Mark complete" answers scripts with it (course/views.py)."""
+    done = progress.is_done(page)
+    up_next = progress.up_next(page) if done else None
+    return {
+        "page": page,
+        "course": progress.course,
         "done": done,
-        "opens_on": opens_on,
-        "compact": compact,
-        "request": request,
+        "complete": done and progress.is_complete,
+        "up_next": up_next,
+        "up_next_number": progress.resume_number if up_next else None,
     }
-    return render_to_string(ITEM_TEMPLATE, context)
+
+
+@register.inclusion_tag("components/lesson_progress.html", takes_context=True)
+def lesson_progress(context, page, progress):
+    return {"request": context.get("request"), **progress_panel(page, progress)}

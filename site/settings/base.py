@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "course",
     "lessons",
     "coaching",
+    "reports",
     "allauth",
     "allauth.account",
     "wagtail.contrib.forms",
@@ -63,7 +64,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside the session, CSRF and auth middleware, so it sees the cookies they set; inside
     # the security headers, so cached pages get them too.
-    "coachhouse.middleware.PageCacheMiddleware",
+    "coachhouse.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -121,8 +122,7 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            # Django's backend, keeping its Redis client between operations (redis_cache.py).
-            "BACKEND": "coachhouse.redis_cache.RedisCache",
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "coachhouse"),
         }
@@ -132,18 +132,17 @@ else:
 
 # Sessions are read from the cache (a signed-in page view then costs no query for its session)
 # and written through to the database, so none is lost when the cache is flushed.
-# cached_db, read with the content generation in one round trip (coachhouse/sessions.py).
-SESSION_ENGINE = "coachhouse.sessions"
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
-# Whole pages for anonymous visitors, routes and the site record (coachhouse/caching.py); any
-# publish forgets them all at once, so this is only how long an idle entry lingers.
+# Whole pages for anonymous visitors (coachhouse/page_cache.py); a publish forgets them all at
+# once, so this is only how long an idle entry lingers.
 PAGE_CACHE_SECONDS = int(env_str("PAGE_CACHE_SECONDS", "600"))
 
 AUTH_USER_MODEL = "accounts.User"
-# Django's and allauth's backends, reading the signed-in user from the cache.
+# Django's (editors' passwords in the admin) and allauth's (sign-in by emailed code).
 AUTHENTICATION_BACKENDS = [
-    "accounts.auth_backends.ModelBackend",
-    "accounts.auth_backends.AuthenticationBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "accounts:dashboard"

@@ -9,7 +9,7 @@ from .base import *  # noqa: F403
 DEBUG = False
 
 # REDIS_URL too: every worker must share one cache. With a cache of its own, a worker would
-# keep serving a page (and a session) that another worker has changed (coachhouse/caching.py).
+# keep serving a page (and a session) that another worker has changed (coachhouse/page_cache.py).
 for required in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"):
     if not env_str(required):
         raise ImproperlyConfigured(f"Set the {required} environment variable for production.")

@@ -1,16 +1,19 @@
 """Pages cached whole for anonymous visitors: fresh after a publish, and never anyone's own."""
 
+import random
 import re
 import warnings
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.core.cache.backends.base import CacheKeyWarning
 from django.test import Client
 from wagtail.models import PageViewRestriction, Site
 
 from coachhouse.models import SiteSettings
 from course import services
-from tests.factories import UserFactory, WaitListPageFactory
+from lessons.models import LessonPage
+from tests.factories import ArticlePageFactory, UserFactory, WaitListPageFactory
 
 
 def anonymous_get(url, **extra):
@@ -109,12 +112,60 @@ def test_a_page_made_private_is_no_longer_served_from_the_cache(lessons):
     assert "/accounts/login/" in response["Location"] or "login" in response["Location"]
 
 
-def test_tracking_tags_share_the_cached_page_but_other_parameters_do_not(site_tree):
+def test_parameters_no_page_reads_share_the_cached_page(site_tree):
     index_url = site_tree["index"].url
     anonymous_get(index_url)
 
     assert anonymous_get(index_url, QUERY_STRING="utm_source=news&fbclid=x1")["X-Cache"] == "hit"
-    assert anonymous_get(index_url, QUERY_STRING="page=2")["X-Cache"] == "miss"
+    assert anonymous_get(index_url, QUERY_STRING="anything=else")["X-Cache"] == "hit"
+
+
+def test_the_article_lists_pages_are_cached_apart(site_tree):
+    index = site_tree["index"]
+    for number in range(12):
+        ArticlePageFactory(parent=index, title=f"Article number {number}")
+    first = anonymous_get(index.url)
+    second = anonymous_get(index.url, QUERY_STRING="page=2")
+
+    assert second["X-Cache"] == "miss"
+    assert anonymous_get(index.url, QUERY_STRING="page=2")["X-Cache"] == "hit"
+    assert second.content != first.content
+
+
+def test_random_query_strings_and_ports_make_no_new_entries(site_tree, lessons):
+    """200 visits with made-up parameters, page numbers and Host ports: the cache stores the
+    lesson and the article list once each (a new entry is a miss), and no session is made."""
+    rng = random.Random(7)
+    urls = [lessons[0].url, site_tree["index"].url]
+    misses = 0
+    for n in range(200):
+        query = f"{rng.choice(['q', 'x', 'page', 'utm_id'])}={rng.randrange(10**9)}&n={n}"
+        host = f"testserver:{rng.randrange(1024, 65535)}" if n % 2 else "testserver"
+        response = Client().get(urls[n % 2], QUERY_STRING=query, HTTP_HOST=host)
+        assert response.status_code == 200
+        misses += response.get("X-Cache") == "miss"
+
+    assert misses == 2
+    assert not Session.objects.exists()
+
+
+def test_only_a_publish_changes_the_cached_page_not_a_draft(lessons):
+    anonymous_get(lessons[0].url)
+    draft = LessonPage.objects.get(pk=lessons[0].pk)
+    draft.title = "Know your values"
+    draft.save_revision()
+    draft.title = "Know your values, twice"
+    second_draft = draft.save_revision()
+
+    unchanged = anonymous_get(lessons[0].url)
+    assert unchanged["X-Cache"] == "hit"
+    assert "Know your values" not in unchanged.content.decode()
+
+    second_draft.publish()
+
+    published = anonymous_get(lessons[0].url)
+    assert published["X-Cache"] == "miss"
+    assert "Know your values, twice" in published.content.decode()
 
 
 # Never someone else's page

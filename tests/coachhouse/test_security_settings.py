@@ -122,7 +122,10 @@ def test_production_cookies_are_secure_httponly_and_same_site_lax(production):
 
 
 def test_production_shares_one_redis_cache_between_workers(production):
-    assert production["cache"] == ["coachhouse.redis_cache.RedisCache", PRODUCTION_ENV["REDIS_URL"]]
+    assert production["cache"] == [
+        "django.core.cache.backends.redis.RedisCache",
+        PRODUCTION_ENV["REDIS_URL"],
+    ]
 
 
 def test_production_keeps_database_connections_for_a_minute_with_health_checks(production):

@@ -29,32 +29,16 @@
     });
   }
 
-  function renderProgressForm(section, state) {
-    var form = section.querySelector("[data-progress-form]");
-    var token = form.querySelector("input[name=csrfmiddlewaretoken]").outerHTML;
-    section.classList.toggle("is-complete", state.completed);
-    form.innerHTML = token + (state.completed
-      ? '<p class="lesson-progress__done"><span aria-hidden="true">✓</span> You completed this lesson.</p>' +
-        '<button class="button button--secondary" type="submit" name="action" value="uncomplete">Mark as not complete</button>'
-      : '<button class="button button--large" type="submit" name="action" value="complete">Mark complete</button>');
+  // The server renders the panel ("Mark complete" answers with its markup): swap in its form
+  // and what comes next, and keep this page's status region, so screen readers announce it.
+  function renderProgressPanel(section, state) {
+    var fresh = new DOMParser().parseFromString(state.panel, "text/html").querySelector("[data-lesson-progress]");
+    section.className = fresh.className;
+    section.querySelector("[data-progress-form]").replaceWith(fresh.querySelector("[data-progress-form]"));
     var next = section.querySelector("[data-next]");
-    next.hidden = !state.completed;
-    if (state.completed) {
-      next.innerHTML = "";
-      var p = document.createElement("p");
-      var a = document.createElement("a");
-      a.className = "button";
-      if (state.course_complete) {
-        p.textContent = "That was the last one. You finished the course!";
-        a.href = state.completion_url;
-        a.textContent = "See your certificate";
-      } else if (state.next_url) {
-        p.textContent = "Up next: lesson " + state.next_number + ", “" + state.next_title + "”.";
-        a.href = state.next_url;
-        a.textContent = "Continue to lesson " + state.next_number;
-      }
-      if (a.href) { next.appendChild(p); next.appendChild(a); }
-    }
+    if (next) next.remove();
+    var freshNext = fresh.querySelector("[data-next]");
+    if (freshNext) section.querySelector("[data-progress-status]").before(freshNext);
     section.querySelector("[data-progress-status]").textContent = state.completed
       ? "Lesson marked complete. " + state.summary + "."
       : "Lesson marked as not complete. " + state.summary + ".";
@@ -73,7 +57,7 @@
       var buttons = form.querySelectorAll("button");
       buttons.forEach(function (b) { b.disabled = true; });
       post(form, event.submitter).then(function (state) {
-        renderProgressForm(section, state);
+        renderProgressPanel(section, state);
         updateProgress(state);
         markSidebar(section.dataset.lessonId, state.completed);
         var focusTarget = section.querySelector("[data-next] a") || section.querySelector("button");

@@ -13,9 +13,9 @@ from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views.reports import ReportView
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from coachhouse import reports
 from coaching.models import WaitListEntry
 from course.models import CoursePage, Enrolment
+from reports import selectors as reports
 
 # Who may read the reports: superusers, and groups given "view" (or "change") on enrolments.
 report_permission_policy = ModelPermissionPolicy(Enrolment)

@@ -1,8 +1,6 @@
-"""What each worker keeps for signed-in readers (`kept` in coachhouse/caching.py): the routed
-page, the course outline, the sidebar's items, a lesson's body, the header and footer, and who
-may use the admin.
-Fresh after every publish and every change of permissions, never a draft, never another
-learner's."""
+"""Signed-in readers' pages, parts of which are cached for everyone (the lesson body, the
+header's links, the footer): fresh after every publish, never a draft, never another
+learner's answers, ticks, place or token; the userbar only for those who may use the admin."""
 
 import re
 
@@ -10,7 +8,7 @@ from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.urls import reverse
 
-from coachhouse import caching
+from coachhouse import content_version
 from course import services
 from lessons.models import LessonPage
 from tests.factories import UserFactory
@@ -103,7 +101,7 @@ def test_each_learner_sees_their_own_ticks_and_place_in_the_outline(course, less
         assert "is-current" not in outline_item(page, lessons[0])
 
 
-def test_each_reader_signs_out_with_their_own_token_from_the_kept_header(course, lessons):
+def test_each_reader_signs_out_with_their_own_token(course, lessons):
     def sign_out_token(client) -> str:
         page = client.get(lessons[1].url).content.decode()
         form = re.search(r'<form method="post" action="/accounts/logout/".*?</form>', page).group()
@@ -141,7 +139,7 @@ def test_each_learner_sees_their_own_place_in_the_progress_panel(course, lessons
     assert f"0 of {total} lessons" in bos
 
 
-def test_each_learner_posts_the_kept_forms_with_their_own_token(course, lessons):
+def test_each_learner_posts_the_lesson_forms_with_their_own_token(course, lessons):
     def tokens(client) -> list[str]:
         page = client.get(lessons[1].url).content.decode()
         return re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
@@ -162,16 +160,32 @@ def test_each_learner_posts_the_kept_forms_with_their_own_token(course, lessons)
     assert "You completed this lesson." in ada.get(lessons[1].url).content.decode()
 
 
-def test_a_publish_starts_a_new_generation_again_once_committed(
+def test_a_publish_starts_a_new_version_again_once_committed(
     lessons, django_capture_on_commit_callbacks
 ):
-    # Until the publish commits, other processes still read the old rows, and what they keep
-    # in the meantime belongs to the generation started inside the transaction.
+    # Until the publish commits, other processes still read the old rows, and what they cache
+    # in the meantime belongs to the version started inside the transaction.
     with django_capture_on_commit_callbacks(execute=True):
         publish(lessons[0], title="Know your values")
-        during = caching.generation()
+        during = content_version.current_version()
 
-    assert caching.generation() != during
+    assert content_version.current_version() != during
+
+
+def test_a_draft_saved_changes_nothing_a_learner_sees_until_it_is_published(learner, lessons):
+    assert "Start with what you want." in learner_page(learner, lessons[0].url)
+    draft = LessonPage.objects.get(pk=lessons[0].pk)
+    draft.body = [{"type": "rich_text", "value": "<p>Begin with your values.</p>"}]
+    draft.save_revision()
+
+    page = learner_page(learner, lessons[0].url)
+    assert "Start with what you want." in page
+    assert "Begin with your values." not in page
+
+    draft.get_latest_revision().publish()
+    page = learner_page(learner, lessons[0].url)
+    assert "Begin with your values." in page
+    assert "Start with what you want." not in page
 
 
 def test_the_userbar_shows_for_exactly_those_who_may_use_the_admin(learner, lessons):

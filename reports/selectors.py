@@ -9,7 +9,6 @@ from django.db.models import (
     Count,
     Exists,
     IntegerField,
-    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -23,7 +22,7 @@ from django.utils import timezone
 
 from coaching.models import Payment, WaitListEntry
 from course.models import CoursePage, Enrolment, LessonProgress
-from lessons.models import LessonPage
+from course.selectors import last_activity
 
 WEEK = datetime.timedelta(days=7)
 
@@ -255,16 +254,12 @@ def attribution_total(rows: list[AttributionRow]) -> AttributionRow:
 
 
 def _live_lesson_counts() -> dict[int, list[int]]:
-    """Each course's published lesson ids, by course id: one query."""
-    courses = list(CoursePage.objects.values_list("pk", "path", "depth"))
-    lessons = LessonPage.objects.live().values_list("pk", "path")
-    by_path = {path: pk for pk, path, _ in courses}
-    result: dict[int, list[int]] = {pk: [] for pk, _, _ in courses}
-    for lesson_pk, lesson_path in lessons:
-        parent = by_path.get(lesson_path[: -LessonPage.steplen])
-        if parent is not None:
-            result[parent].append(lesson_pk)
-    return result
+    """Each course's published lesson ids, by course id: a query per course (a coach has a
+    few)."""
+    return {
+        course.pk: list(course.lessons().values_list("pk", flat=True))
+        for course in CoursePage.objects.all()
+    }
 
 
 LEARNERS_ORDER = ("-date_joined", "-pk")
@@ -325,7 +320,7 @@ def learners_with_progress(users: QuerySet) -> QuerySet:
             ),
             0,
         ),
-        last_activity=Subquery(progress.annotate(last=Max("last_visited_at")).values("last")),
+        last_activity=last_activity(user_field="pk"),
         waitlist_status=Subquery(
             WaitListEntry.objects.filter(user_id=OuterRef("pk"))
             .order_by("-created_at", "-pk")
