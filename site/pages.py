@@ -19,7 +19,7 @@ class PrivacyMixin:
 
 
 @functools.cache
-def routes_as_wagtail_does(root_model) -> bool:
+def stock_routing_below(root_model) -> bool:
     """Whether every page type that can sit below `root_model` routes as Wagtail's `Page`
     does, so a path can be looked up by its URL path (see `route_by_url_path`)."""
     return all(
@@ -34,7 +34,7 @@ def route_by_url_path(root, request, path_components):
     Wagtail's walk down the tree (two queries a level) finds it, and routed on as usual;
     None when there is no such page, or some page type routes on its own (RoutablePageMixin,
     say), so the caller walks the tree as Wagtail does."""
-    if not path_components or not routes_as_wagtail_does(type(root)):
+    if not path_components or not stock_routing_below(type(root)):
         return None
     url_path = root.url_path + "/".join(path_components) + "/"
     page = Page.objects.filter(url_path=url_path).first()
