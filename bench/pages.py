@@ -71,8 +71,8 @@ PAGES = [
     Page("preview", "free-preview lesson, anonymous", 0.5),
     Page("home", "home, anonymous", 0.5),
     Page("course", "course page, anonymous", 0.5),
-    Page("lesson", "lesson, enrolled learner", 0.2, MAX_LESSON_QUERIES),
-    Page("complete", "mark complete (POST, JSON)", 0.2),
+    Page("lesson", "lesson, enrolled learner", 0.1, MAX_LESSON_QUERIES),
+    Page("complete", "mark complete (POST, JSON)", 0.1),
 ]
 
 
