@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 from wagtail.models import Site
 
 from coachhouse import content_version
@@ -10,5 +11,6 @@ def site(request):
     current = Site.find_for_request(request)
     return {
         "site_name": (current and current.site_name) or settings.WAGTAIL_SITE_NAME,
-        "content_version": content_version.current_version,
+        # Read from the cache at most once a request, by the first fragment that needs it.
+        "content_version": SimpleLazyObject(content_version.current_version),
     }
