@@ -15,6 +15,7 @@ from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.models import Page, Site
 from wagtail.search import index
 
+from coachhouse import content_version
 from coachhouse.pages import PrivacyMixin
 from coachhouse.sanitise import SanitisedRichTextField
 from course.panels import DripSchedulePanel
@@ -83,8 +84,12 @@ class CoursePage(PrivacyMixin, Page):
 
     @cached_property
     def lesson_list(self) -> list:
-        """The lessons for outlines and progress; their bodies are left in the database."""
-        return list(self.lessons().defer("body"))
+        """The lessons for outlines and progress, their bodies left in the database: the same
+        for every reader until the next publish, so kept in the cache (each reader gets their
+        own copies)."""
+        return content_version.shared(
+            f"course-lessons:{self.pk}", lambda: list(self.lessons().defer("body"))
+        )
 
     @cached_property
     def lesson_positions(self) -> dict[int, int]:

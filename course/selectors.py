@@ -8,6 +8,7 @@ from django.apps import apps
 from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
+from coachhouse import content_version
 from course.models import CoursePage, Enrolment, LessonProgress, Reflection
 
 
@@ -132,8 +133,11 @@ def live_lesson(lesson_id: int):
 
 
 def lesson_course(*, lesson) -> CoursePage:
-    """The course a lesson belongs to (its parent page)."""
-    return CoursePage.objects.parent_of(lesson).get()
+    """The course a lesson belongs to (its parent page), kept in the cache until the next
+    publish; each caller gets its own copy."""
+    return content_version.shared(
+        f"lesson-course:{lesson.pk}", lambda: CoursePage.objects.parent_of(lesson).get()
+    )
 
 
 def course_progress(

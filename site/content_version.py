@@ -9,6 +9,7 @@ publishes a few times a week, and a popular article is read thousands of times i
 """
 
 import functools
+import hashlib
 import uuid
 
 from django.conf import settings
@@ -28,17 +29,29 @@ def current_version() -> str:
 
 
 def shared(name: str, compute):
-    """A value the same for every reader (the header's links, whether any page is private),
-    computed once per version and kept beside the pages; one round trip when it is there."""
-    key = f"content-version-value:{name}"
-    found = cache.get_many([VERSION_KEY, key])
+    """A value the same for every reader (the header's links, a course's lessons, whether any
+    page is private), computed once per version; one round trip to the cache when it is kept."""
+    return shared_many([name], lambda index: compute())[0]
+
+
+def shared_many(names: list[str], compute) -> list:
+    """`shared` for many values in one round trip: `compute(index)` makes the value of
+    `names[index]` when it is missing (a course outline's items, say)."""
+    # Hashed: a name may hold a long URL path, longer than caches accept in a key.
+    keys = [f"content-value:{hashlib.sha256(name.encode()).hexdigest()}" for name in names]
+    found = cache.get_many([VERSION_KEY, *keys])
     version = found.get(VERSION_KEY) or current_version()
-    entry = found.get(key)
-    if entry is not None and entry[0] == version:
-        return entry[1]
-    value = compute()
-    cache.set(key, (version, value), settings.PAGE_CACHE_SECONDS)
-    return value
+    values, missing = [], {}
+    for index, key in enumerate(keys):
+        entry = found.get(key)
+        if entry is None or entry[0] != version:
+            entry = (version, compute(index))
+            if entry[1] is not None:  # nothing is kept for what is not there (a 404's path)
+                missing[key] = entry
+        values.append(entry[1])
+    if missing:
+        cache.set_many(missing, settings.PAGE_CACHE_SECONDS)
+    return values
 
 
 def content_changed(**kwargs) -> None:

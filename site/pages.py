@@ -30,12 +30,19 @@ def stock_routing_below(root_model) -> bool:
 
 
 def route_by_url_path(root, request, path_components):
-    """The page at `path_components` below `root`, found in one query by its URL path, as
-    Wagtail's walk down the tree (two queries a level) finds it, and routed on as usual;
+    """The page at `path_components` below `root`, found by its URL path (kept in the cache
+    for the content version), as Wagtail's walk down the tree (two queries a level) finds
+    it, and routed on as usual;
     None when there is no such page, or some page type routes on its own (RoutablePageMixin,
     say), so the caller walks the tree as Wagtail does."""
     if not path_components or not stock_routing_below(type(root)):
         return None
     url_path = root.url_path + "/".join(path_components) + "/"
-    page = Page.objects.filter(url_path=url_path).first()
-    return page.specific.route(request, []) if page is not None else None
+
+    def find():
+        page = Page.objects.filter(url_path=url_path).first()
+        return page.specific if page is not None else None
+
+    # Kept in the cache until the next publish: every request gets its own copy of the page.
+    page = content_version.shared(f"page-at:{url_path}", find)
+    return page.route(request, []) if page is not None else None

@@ -1,9 +1,14 @@
 """Course components other apps' templates can show without importing the course app."""
 
 from django import template
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+from wagtail.models import Site
 
+from coachhouse import content_version
 from course import selectors
 
 register = template.Library()
@@ -33,23 +38,38 @@ def course_progress_for(context, course):
     return selectors.course_progress(user=context["request"].user, course=course)
 
 
-@register.simple_tag
-def lesson_states(lessons, progress=None, current=None) -> list[dict]:
-    """A course outline's items, each with the learner's tick, lock and place."""
+@register.simple_tag(takes_context=True)
+def lesson_list_items(context, lessons, progress=None, current=None, compact=False):
+    """A course outline's items, each showing the learner's tick, lock and place.
+
+    An item's markup is the same for everyone who sees that lesson in the same state (done or
+    not, current or not, locked until a day), so each is rendered once per state and content
+    version and kept in the cache; a page view fetches the fifty of a long course in one round
+    trip, and renders only those missing.
+    """
+    request = context["request"]
+    site = Site.find_for_request(request)
     current_pk = getattr(current, "pk", None)
     states = []
     for number, lesson in enumerate(lessons, 1):
         opens_at = progress.opens_at(lesson) if progress else None
-        states.append(
-            {
-                "lesson": lesson,
-                "number": number,
-                "is_current": lesson.pk == current_pk,
-                "done": bool(progress) and progress.is_done(lesson),
-                "opens_at": opens_at,
-            }
-        )
-    return states
+        opens_on = timezone.localdate(opens_at) if opens_at else None
+        done = bool(progress) and progress.is_done(lesson)
+        states.append((lesson, number, lesson.pk == current_pk, done, opens_on))
+    names = [
+        f"lesson-item:{site.pk if site else None}:{lesson.pk}:{number}:{is_current:d}:{done:d}:"
+        f"{opens_on}:{bool(compact):d}"
+        for lesson, number, is_current, done, opens_on in states
+    ]
+
+    def render(index):
+        lesson, number, is_current, done, opens_on = states[index]
+        item = {"lesson": lesson, "number": number, "is_current": is_current, "done": done}
+        item |= {"opens_on": opens_on, "compact": compact, "request": request}
+        return render_to_string("components/lesson_list_item.html", item)
+
+    items = content_version.shared_many(names, render)
+    return mark_safe("".join(items))  # noqa: S308 # nosec B308 # each item is a rendered template
 
 
 def progress_panel(page, progress) -> dict:
