@@ -2,7 +2,7 @@
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import SimpleLazyObject, cached_property
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Page
@@ -72,9 +72,17 @@ class LessonPage(PrivacyMixin, Page):
     def get_social_image(self):
         return None
 
+    @cached_property
+    def course(self):
+        """The course this lesson belongs to, with its lessons."""
+        return selectors.lesson_course(lesson=self)
+
+    def load_for_views(self) -> None:
+        self.course.lesson_list  # noqa: B018 (loaded to be kept with the page)
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        course = selectors.lesson_course(lesson=self)
+        course = self.course
         lessons = course.lesson_list
         position = course.lesson_positions.get(self.pk, 0)
         progress = selectors.course_progress(user=request.user, course=course, lessons=lessons)

@@ -4,8 +4,9 @@ Whole pages (coachhouse/page_cache.py), `{% cache %}` fragments and values every
 (`shared`) are stored with the version they were made in, and never used in another. A new
 version starts when a page is published, unpublished, moved or deleted, and when a record
 pages show is saved or deleted: a Site, a page's privacy, a setting, a snippet, an image or a
-document. A draft saved changes nothing. Nothing has to know which pages show what: a coach
-publishes a few times a week, and a popular article is read thousands of times in between.
+document; and after `migrate`, as a deploy runs it. A draft saved changes nothing. Nothing
+has to know which pages show what: a coach publishes a few times a week, and a popular
+article is read thousands of times in between.
 """
 
 import functools
@@ -91,7 +92,7 @@ def _record_changed(sender, **kwargs) -> None:
 def connect_signals() -> None:
     """What a visitor sees changes when a page is published, unpublished, moved or deleted,
     and when a record pages show is saved or deleted; a draft's save changes nothing."""
-    from django.db.models.signals import post_delete, post_save
+    from django.db.models.signals import post_delete, post_migrate, post_save
     from wagtail.models import Page
     from wagtail.signals import page_published, page_unpublished, post_page_move
 
@@ -99,5 +100,7 @@ def connect_signals() -> None:
     page_unpublished.connect(content_changed, dispatch_uid="content-version-unpublished")
     post_page_move.connect(content_changed, dispatch_uid="content-version-moved")
     post_delete.connect(content_changed, sender=Page, dispatch_uid="content-version-page-deleted")
+    # A deploy migrates: what was kept belongs to the code before it.
+    post_migrate.connect(content_changed, dispatch_uid="content-version-migrated")
     post_save.connect(_record_changed, dispatch_uid="content-version-record-saved")
     post_delete.connect(_record_changed, dispatch_uid="content-version-record-deleted")

@@ -1,38 +1,53 @@
 """The lesson page's body in parts."""
 
 from django import template
+from django.utils.safestring import mark_safe
+from wagtail.models import Site
+
+from coachhouse import content_version
 
 register = template.Library()
 
 
-@register.simple_tag
-def lesson_body_parts(page) -> list[dict]:
+@register.simple_tag(takes_context=True)
+def lesson_body_parts(context, page) -> list[dict]:
     """The lesson's blocks in runs, for lessons/lesson_page.html to render.
 
-    Consecutive blocks that are the same for every reader make one run, which the template
-    caches; a block that shows the reader something of their own (`personal = True`: a
-    reflection's form and saved answer) is a run of its own, rendered for each request. Runs
-    are read from the body's raw data, so a cached run's blocks are never loaded.
+    Consecutive blocks that are the same for every reader make one run, whose markup is kept
+    with the content version (all of a lesson's runs in one round trip); a block that shows
+    the reader something of their own (`personal = True`: a reflection's form and saved
+    answer) is a run of its own, rendered for each request. Runs are read from the body's raw
+    data, so the blocks of a kept run are never loaded. A preview renders every run afresh.
     """
+    request = context["request"]
     child_blocks = page.body.stream_block.child_blocks
     parts: list[dict] = []
     for index, raw in enumerate(page.body.raw_data):
-        block = child_blocks.get(raw["type"])
-        personal = getattr(block, "personal", False)
+        personal = getattr(child_blocks.get(raw["type"]), "personal", False)
         if personal or not parts or parts[-1]["personal"]:
-            parts.append({"number": len(parts), "personal": personal, "indices": [index]})
+            parts.append({"personal": personal, "blocks": [index]})
         else:
-            parts[-1]["indices"].append(index)
+            parts[-1]["blocks"].append(index)
+    shared = [part for part in parts if not part["personal"]]
     for part in parts:
-        part["blocks"] = LazyBlocks(page.body, part["indices"])
+        if part["personal"]:
+            part["blocks"] = [page.body[index] for index in part["blocks"]]
+
+    def render(number):
+        blocks = [page.body[index] for index in shared[number]["blocks"]]
+        return "".join(
+            block.render_as_block({"page": page, "request": request}) for block in blocks
+        )
+
+    if getattr(request, "is_preview", False):
+        markup = [render(number) for number in range(len(shared))]
+    else:
+        site = Site.find_for_request(request)
+        names = [
+            f"lesson-run:{site.pk if site else None}:{page.cache_key}:{number}"
+            for number in range(len(shared))
+        ]
+        markup = content_version.shared_many(names, render)
+    for part, html in zip(shared, markup, strict=True):
+        part["markup"] = mark_safe(html)  # noqa: S308 # nosec B308 # rendered blocks
     return parts
-
-
-class LazyBlocks:
-    """A run's blocks, loaded only when the template iterates over them."""
-
-    def __init__(self, stream, indices):
-        self.stream, self.indices = stream, indices
-
-    def __iter__(self):
-        return (self.stream[index] for index in self.indices)

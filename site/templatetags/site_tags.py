@@ -36,19 +36,26 @@ def page_meta(context, og_type="website"):
         "site_name": context.get("site_name"),
         "root_url": site.root_url if site else "",
         "request": request,
-        "content_version": context.get("content_version"),
     }
 
 
-def header_links(request) -> list[dict]:
-    """The header's links, the same for every reader of the site: kept with the page cache."""
+@register.simple_tag(takes_context=True)
+def site_chrome(context) -> dict:
+    """The header's and footer's words and links, the same for every reader of the site:
+    kept with the content version, read once for both (base.html)."""
+    request = context["request"]
     site = Site.find_for_request(request)
 
     def load():
         settings = SiteSettings.for_request(request)
-        return [link_target(block.value) for block in settings.header_links]
+        return {
+            "header_links": [link_target(block.value) for block in settings.header_links],
+            "tagline": settings.tagline,
+            "footer_text": settings.footer_text,
+            "footer_links": [link_target(block.value) for block in settings.footer_links],
+        }
 
-    return content_version.shared(f"header-links:{site.pk if site else None}", load)
+    return content_version.shared(f"site-chrome:{site.pk if site else None}", load)
 
 
 @register.simple_tag(takes_context=True)
@@ -69,7 +76,7 @@ def editor_userbar(context, position="bottom-right"):
 
 
 @register.inclusion_tag("components/site_header.html", takes_context=True)
-def site_header(context):
+def site_header(context, chrome):
     """The header: the site's links, and the reader's own when signed in."""
     request = context["request"]
     dashboard_url = reverse("accounts:dashboard")
@@ -79,32 +86,19 @@ def site_header(context):
         "signed_in": request.user.is_authenticated,
         "site_name": context.get("site_name") or "Coachhouse",
         "dashboard_url": dashboard_url,
-        "links": header_links(request),
+        "links": chrome["header_links"],
         "current_path": request.path,
     }
 
 
 @register.inclusion_tag("components/site_footer.html", takes_context=True)
-def site_footer(context):
-    """The footer, the same for every reader: the template caches it per site."""
-    request = context["request"]
-    site = Site.find_for_request(request)
+def site_footer(context, chrome):
+    """The footer, the same for every reader."""
     return {
-        "request": request,
-        "site": site,
         "site_name": context.get("site_name") or "Coachhouse",
-        "content_version": context.get("content_version"),
-    }
-
-
-@register.simple_tag(takes_context=True)
-def footer_settings(context) -> dict:
-    """The footer's words and links, read only when the cached footer is missing."""
-    settings = SiteSettings.for_request(context["request"])
-    return {
-        "tagline": settings.tagline,
-        "footer_text": settings.footer_text,
-        "links": [link_target(block.value) for block in settings.footer_links],
+        "tagline": chrome["tagline"],
+        "footer_text": chrome["footer_text"],
+        "links": chrome["footer_links"],
     }
 
 
