@@ -128,8 +128,17 @@ def lesson_opens_at(*, lesson, enrolment: Enrolment | None) -> datetime | None:
 
 
 def live_lesson(lesson_id: int):
-    """The published lesson with this id, or None."""
-    return apps.get_model("lessons", "LessonPage").objects.live().filter(pk=lesson_id).first()
+    """The published lesson with this id, or None: kept in the cache until the next publish
+    with what its views read (its course and lessons), each caller getting its own copy."""
+
+    def load():
+        lesson = apps.get_model("lessons", "LessonPage").objects.live().filter(pk=lesson_id)
+        lesson = lesson.first()
+        if lesson is not None:
+            lesson.load_for_views()
+        return lesson
+
+    return content_version.shared(f"live-lesson:{lesson_id}", load)
 
 
 def lesson_course(*, lesson) -> CoursePage:

@@ -82,7 +82,7 @@ def _wants_json(request) -> bool:
 def lesson_progress(request, lesson_id: int):
     """Mark a lesson complete, or not; answers JSON to scripts and redirects everyone else."""
     lesson = _lesson_for_learner(request, lesson_id)
-    course = selectors.lesson_course(lesson=lesson)
+    course = lesson.course
     completing = request.POST.get("action", "complete") != "uncomplete"
     change = services.lesson_complete if completing else services.lesson_uncomplete
     try:
@@ -103,10 +103,10 @@ def lesson_progress(request, lesson_id: int):
 def _progress_payload(request, progress, lesson) -> dict:
     """What lesson.js shows: the progress panel as the lesson page renders it, and the
     figures for the progress bar."""
-    context = {"request": request, "csrf_token": get_token(request)}
-    panel = render_to_string(
-        "components/lesson_progress.html", {**context, **progress_panel(lesson, progress)}
-    )
+    # No request in the context: the next lesson's address is relative, as on a single site,
+    # without asking for the Site.
+    context = {"csrf_token": get_token(request), **progress_panel(lesson, progress)}
+    panel = render_to_string("components/lesson_progress.html", context)
     return {
         "completed": progress.is_done(lesson),
         "completed_count": progress.completed_count,
