@@ -166,32 +166,67 @@ HANDLERS = {
     "charge.refunded": lambda obj: payment_refunded(charge=obj),
 }
 
+_ID = (str,)
+_OPTIONAL_ID = (str, dict, type(None))
+_SESSION_PAID = {"id": _ID, "payment_status": (str,), "payment_intent": _OPTIONAL_ID}
+# What each handler reads from the event's object, and the types it can read them as.
+EXPECTED_FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
+    "checkout.session.completed": _SESSION_PAID,
+    "checkout.session.async_payment_succeeded": _SESSION_PAID,
+    "checkout.session.async_payment_failed": {"id": _ID},
+    "checkout.session.expired": {"id": _ID},
+    "charge.refunded": {"payment_intent": _OPTIONAL_ID, "amount": (int,), "amount_refunded": (int,)},
+}
 
-def stripe_event_handle(*, event) -> bool:
-    """Record the event once and act on it; False when this event id was seen before.
+
+def event_problem(event_type: str, fields: dict) -> str:
+    """Why the handler for this event cannot read its object's `fields`, or "" if it can."""
+    for name, types in EXPECTED_FIELDS.get(event_type, {}).items():
+        value = fields.get(name)
+        # bool is an int to Python, never an amount to Stripe.
+        if not isinstance(value, types) or isinstance(value, bool):
+            return f"{event_type} without a usable {name!r}"
+        if isinstance(value, str) and len(value) > stripe_client.MAX_ID_LENGTH:
+            return f"{event_type} with an over-long {name!r}"
+    return ""
+
+
+def stripe_event_handle(*, event) -> str:
+    """Record the event once and act on it. Returns "handled", "duplicate" (this event id was
+    seen before) or "ignored" (recorded, but its object is not a shape we can act on).
 
     The record and the handling share one transaction: if handling fails, the event is not
-    recorded, Stripe retries it, and the retry is handled afresh.
+    recorded, Stripe retries it, and the retry is handled afresh. An event we cannot read is
+    recorded and logged instead: a retry would bring the same bytes, and an answer of 500 would
+    make Stripe retry for days.
     """
     obj = event.data.object
+    fields = obj.to_dict()
+    problem = event_problem(event.type, fields)
+    object_id = fields.get("id")
     with transaction.atomic():
         try:
             with transaction.atomic():
                 StripeEvent.objects.create(
                     event_id=event.id,
                     type=event.type,
-                    object_id=getattr(obj, "id", "") or "",
-                    payment_intent_id=_id(getattr(obj, "payment_intent", None)),
+                    object_id=object_id[:255] if isinstance(object_id, str) else "",
+                    payment_intent_id=""
+                    if problem
+                    else _id(fields.get("payment_intent"))[: stripe_client.MAX_ID_LENGTH],
                     refunded_in_full=_refunded_in_full(obj)
-                    if event.type == "charge.refunded"
+                    if event.type == "charge.refunded" and not problem
                     else None,
                 )
         except IntegrityError:
-            return False
+            return "duplicate"
+        if problem:
+            logger.error("Stripe event %s ignored: %s.", event.id, problem)
+            return "ignored"
         handler = HANDLERS.get(event.type)
         if handler:
             handler(obj)
-    return True
+    return "handled"
 
 
 def _refunded_in_full(charge) -> bool:
@@ -209,7 +244,10 @@ def _refund_already_seen(payment_intent_id: str) -> bool:
 
 
 def _id(value) -> str:
-    """Stripe fields may hold an id or an expanded object."""
+    """Stripe fields may hold an id or an expanded object (or its dict)."""
     if value is None:
         return ""
+    if isinstance(value, dict):
+        value = value.get("id")
+        return value if isinstance(value, str) else ""
     return value if isinstance(value, str) else getattr(value, "id", "") or ""

@@ -2,6 +2,7 @@
 
 import contextlib
 import functools
+import logging
 import re
 
 import stripe
@@ -22,6 +23,8 @@ from accounts.models import normalise_email
 from coaching import payments, selectors, services, stripe_client, tokens
 from coaching.forms import AnswersForm, JoinForm
 from coaching.models import CoachingPackage, Payment, WaitListEntry
+
+logger = logging.getLogger(__name__)
 
 Status = WaitListEntry.Status
 
@@ -279,7 +282,13 @@ def stripe_webhook(request):
         event = stripe_client.webhook_event(
             request.body, request.headers.get("stripe-signature", "")
         )
+    except stripe_client.MalformedEvent:
+        logger.error("A signed Stripe event without an id, type or data object was refused.")
+        return HttpResponseBadRequest("Not an event.")
     except (ValueError, stripe.SignatureVerificationError, stripe_client.PaymentsNotConfigured):
         return HttpResponseBadRequest("Invalid payload or signature.")
-    handled = payments.stripe_event_handle(event=event)
-    return JsonResponse({"received": True, "duplicate": not handled})
+    outcome = payments.stripe_event_handle(event=event)
+    answer = {"received": True, "duplicate": outcome == "duplicate"}
+    if outcome == "ignored":
+        answer["ignored"] = True  # recorded and logged; a retry would bring the same bytes
+    return JsonResponse(answer)
