@@ -175,7 +175,11 @@ EXPECTED_FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
     "checkout.session.async_payment_succeeded": _SESSION_PAID,
     "checkout.session.async_payment_failed": {"id": _ID},
     "checkout.session.expired": {"id": _ID},
-    "charge.refunded": {"payment_intent": _OPTIONAL_ID, "amount": (int,), "amount_refunded": (int,)},
+    "charge.refunded": {
+        "payment_intent": _OPTIONAL_ID,
+        "amount": (int,),
+        "amount_refunded": (int,),
+    },
 }
 
 
