@@ -38,8 +38,13 @@ MALFORMED = {
     ),
     "refund with text amounts": _event(
         "charge.refunded",
-        {"id": "ch_2", "object": "charge", "payment_intent": "pi_2", "amount": "a",
-         "amount_refunded": "b"},  # fmt: skip
+        {
+            "id": "ch_2",
+            "object": "charge",
+            "payment_intent": "pi_2",
+            "amount": "a",
+            "amount_refunded": "b",
+        },  # fmt: skip
     ),
     "session without payment_status": _event(
         "checkout.session.completed", {"id": "cs_test_world_session", "object": "checkout.session"}
