@@ -54,10 +54,18 @@ class WaitListPage(ViewRestrictionsMixin, Page):
     def get_social_image(self):
         return None
 
-    def serve(self, request, *args, **kwargs):
-        from coaching.views import waitlist_page_serve
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["joined"] = request.GET.get("joined") == "1"
+        return context
 
-        return waitlist_page_serve(self, request, *args, **kwargs)
+    def serve(self, request, *args, **kwargs):
+        """Shows the form (`{% waitlist_join_form %}`). Submissions are taken by
+        `coaching.views.waitlist_join`, which coaching/wagtail_hooks.py routes them to, so
+        that models never import views."""
+        response = super().serve(request, *args, **kwargs)
+        response["Cache-Control"] = "private, no-store"  # the form carries a CSRF token
+        return response
 
 
 @register_setting(icon="group")
