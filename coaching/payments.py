@@ -8,6 +8,7 @@ the payment row and acts only on a payment still pending, so a person is booked 
 import hashlib
 import logging
 
+import stripe
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -110,7 +111,22 @@ def payment_fulfil(*, session) -> Payment | None:
             payment.save()
             return payment
         payment.status = Payment.Status.PAID
-        payment.save()
+        try:
+            with transaction.atomic():
+                payment.save()
+        except IntegrityError:
+            # Another Checkout of this entry was paid first (one_paid_payment_per_entry): the
+            # person is booked already, and this money is to be given back by the coach.
+            logger.error(
+                "Checkout Session %s was paid, but %s had paid already: refund payment intent "
+                "%s from the Stripe dashboard.",
+                session.id,
+                payment.entry,
+                payment.stripe_payment_intent_id,
+            )
+            payment.refresh_from_db()
+            return payment
+        transaction.on_commit(lambda: payment_expire_other_checkouts(payment=payment))
         try:
             services.waitlist_mark_booked(entry=payment.entry, note=f"paid: {payment.package.name}")
         except services.TransitionNotAllowed:
@@ -122,6 +138,24 @@ def payment_fulfil(*, session) -> Payment | None:
             )
         transaction.on_commit(lambda: emails.send_payment_receipt(payment))
     return payment
+
+
+def payment_expire_other_checkouts(*, payment: Payment) -> int:
+    """The entry has paid: close its other open Checkout Sessions at Stripe (another tab, an
+    earlier package choice), so nobody can pay twice. Returns how many were closed."""
+    closed = 0
+    others = Payment.objects.filter(entry_id=payment.entry_id, status=Payment.Status.PENDING)
+    for other in others.exclude(pk=payment.pk):
+        try:
+            session = stripe_client.checkout_session_expire(other.stripe_session_id)
+        except stripe.StripeError as error:
+            # Already expired, or completed meanwhile (its own event settles it); or Stripe
+            # is unreachable, and the session lapses by itself within a day.
+            logger.warning("Could not expire Checkout %s: %s", other.stripe_session_id, error)
+            continue
+        payment_mark_expired(session=session)
+        closed += 1
+    return closed
 
 
 def payment_mark_failed(*, session) -> None:
