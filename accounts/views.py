@@ -13,6 +13,8 @@ from django.views.decorators.http import require_http_methods
 from accounts import services, tokens
 from accounts.forms import DeleteAccountForm, MarketingConsentForm
 
+DELETED_KEPT_KEY = "account_deleted_kept"
+
 
 @never_cache
 @login_required
@@ -60,15 +62,25 @@ def export(request):
 @never_cache
 @login_required
 def delete(request):
-    """Delete the account after the learner confirms; progress and notes go with it."""
+    """Delete the account after the learner confirms, then say what was kept and why."""
     form = DeleteAccountForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         user = request.user
         logout(request)
-        services.user_delete(user=user)
-        messages.success(request, "Your account and everything in it has been deleted.")
-        return redirect("/")
+        kept = services.user_delete(user=user)
+        # Shown once on the next page, to the browser that asked (the account is gone).
+        request.session[DELETED_KEPT_KEY] = [{"what": k.what, "why": k.why} for k in kept]
+        return redirect("accounts:deleted")
     return render(request, "accounts/delete.html", {"form": form})
+
+
+@never_cache
+def deleted(request):
+    """After deletion: what was deleted, and exactly what was kept and why."""
+    if DELETED_KEPT_KEY not in request.session:
+        return redirect("/")
+    kept = request.session.pop(DELETED_KEPT_KEY)
+    return render(request, "accounts/deleted.html", {"kept": kept})
 
 
 # RFC 8058 one-click unsubscribe: mail providers POST `List-Unsubscribe=One-Click` to the

@@ -184,7 +184,8 @@ def test_deleting_removes_the_learners_data_and_signs_them_out(learner_client, l
     response = learner_client.post(reverse("accounts:delete"), {"confirm": "DELETE"})
 
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == reverse("accounts:deleted")
+    assert "Nothing was kept" in learner_client.get(response["Location"]).content.decode()
     assert not User.objects.filter(pk=user_id).exists()
     for model in (Enrolment, LessonProgress, Reflection, EmailAddress):
         assert not model.objects.filter(user_id=user_id).exists(), model.__name__

@@ -196,6 +196,14 @@ ROUTES: dict[str, Route] = {
         LEARNER, path_of("accounts:export"), owner_sees=(OWNER_EMAIL, OWNER_REFLECTION)
     ),
     "accounts:delete": Route(LEARNER, path_of("accounts:delete")),
+    # Shown once, to the browser that just deleted its account; anyone else goes home.
+    "accounts:deleted": Route(
+        PUBLIC,
+        path_of("accounts:deleted"),
+        anonymous=status(302, to=("/",)),
+        other=status(302, to=("/",)),
+        staff=status(302, to=("/",)),
+    ),
     "accounts:unsubscribe": Route(
         PUBLIC,
         unsubscribe_url(),
