@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,7 +19,11 @@ from course.forms import CertificateNameForm, ReflectionForm
 from course.models import CoursePage, Enrolment
 from lessons.models import LessonPage
 
-INTENT_KEY = "course_intent"
+# A reader who asks to start a course before signing up carries that wish through allauth's
+# email round trip in the `next` address, signed (a session would be a row per anonymous
+# visit): back signed in, the start view enrols them from it.
+INTENT_SALT = "course.start-intent"
+INTENT_MAX_AGE = 24 * 60 * 60
 
 
 @never_cache
@@ -34,15 +39,16 @@ def start(request, course_id: int):
         progress = selectors.course_progress(user=request.user, course=course)
         if progress.enrolment:
             return redirect(progress.resume_lesson.url if progress.resume_lesson else course.url)
-        intent = request.session.get(INTENT_KEY) or {}
-        if intent.get("course") == course.pk:
+        intent = _intent(request.GET.get("intent", ""), course)
+        if intent is not None:
             # They asked to start this course before signing up; the email round trip is done.
             return _enrol_and_go(request, course, source_from_request(request, intent))
 
     source = source_from_request(request, request.GET)
-    if not request.user.is_authenticated:
-        request.session[INTENT_KEY] = {"course": course.pk, **source_to_params(source)}
     next_url = request.path
+    if not request.user.is_authenticated:
+        intent = signing.dumps({"course": course.pk, **source_to_params(source)}, salt=INTENT_SALT)
+        next_url += "?" + urlencode({"intent": intent})
     return render(
         request,
         "course/start.html",
@@ -55,8 +61,20 @@ def start(request, course_id: int):
     )
 
 
+def _intent(token: str, course) -> dict | None:
+    """The source params of a signed wish to start `course`, or None if there is none."""
+    if not token or len(token) > 2000:
+        return None
+    try:
+        intent = signing.loads(token, salt=INTENT_SALT, max_age=INTENT_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if not isinstance(intent, dict) or intent.get("course") != course.pk:
+        return None
+    return intent
+
+
 def _enrol_and_go(request, course, source):
-    request.session.pop(INTENT_KEY, None)
     _, created = services.enrolment_create(user=request.user, course=course, source=source)
     first = course.lessons().first()
     if created:

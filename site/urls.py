@@ -7,6 +7,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from coachhouse.admin_login import RateLimitedLoginView
 from coachhouse.feeds import ArticleFeed
+from coachhouse.views import robots_txt
 
 urlpatterns = [
     # Ahead of Wagtail's own admin/login/: the same sign-in, with a limit on password guesses.
@@ -18,6 +19,7 @@ urlpatterns = [
     path("", include("coaching.urls")),
     path("documents/", include(wagtaildocs_urls)),
     path("sitemap.xml", sitemap, name="sitemap"),
+    path("robots.txt", robots_txt, name="robots-txt"),
     path("feed/", ArticleFeed(), name="article-feed"),
 ]
 

@@ -197,6 +197,7 @@ ROUTES: dict[str, Route] = {
     ),
     "accounts:delete": Route(LEARNER, path_of("accounts:delete")),
     # Shown once, to the browser that just deleted its account; anyone else goes home.
+    "robots-txt": Route(PUBLIC, path_of("robots-txt")),
     "accounts:deleted": Route(
         PUBLIC,
         path_of("accounts:deleted"),
