@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts import services
 from accounts.models import User
-from tests.factories import UserFactory
+from tests.factories import UserFactory, sign_in_to_admin
 
 ACCOUNT_URL = reverse("accounts:account")
 
@@ -72,7 +72,7 @@ def test_a_new_password_signs_out_the_other_sessions(db):
     editor.set_password("an old password, long enough")
     editor.save()
     other_device = Client()
-    other_device.force_login(editor)
+    sign_in_to_admin(other_device, editor)
     assert other_device.get(ACCOUNT_URL).status_code == 200
 
     editor.set_password("a new password, long enough")
@@ -84,7 +84,7 @@ def test_a_new_password_signs_out_the_other_sessions(db):
 def test_a_learner_marked_inactive_in_bulk_in_the_admin_is_signed_out(learner_client, learner):
     coach = UserFactory(email="coach@example.com", is_staff=True, is_superuser=True)
     admin = Client()
-    admin.force_login(coach)
+    sign_in_to_admin(admin, coach)
     url = (
         reverse("wagtail_bulk_action", args=["accounts", "user", "set_active_state"])
         + f"?next=/admin/users/&id={learner.pk}"

@@ -15,6 +15,7 @@ from coaching import services
 from coaching.models import CoachingPackage, Payment, WaitListEntry
 from course import services as course_services
 from course.models import CoursePage, Enrolment
+from tests.browser.conftest import admin_sign_in
 from tests.browser.test_learner_path import DESKTOP, PHONE, TIMEOUT_MS, emailed_code, enter_code
 from tests.coaching import conftest as coaching_fixtures
 from tests.factories import WaitListEntryFactory
@@ -108,11 +109,7 @@ def coach_signs_in(browser, live_server):
     context = browser.new_context(viewport=DESKTOP)
     admin = context.new_page()
     admin.set_default_timeout(TIMEOUT_MS)
-    admin.goto(live_server.url + "/admin/login/")
-    admin.get_by_label("Email").fill(EDITOR_EMAIL)
-    admin.get_by_label("Password").fill(EDITOR_PASSWORD)
-    admin.get_by_role("button", name="Sign in").click()
-    expect(admin).to_have_url(live_server.url + "/admin/")
+    admin_sign_in(admin, live_server, EDITOR_EMAIL, EDITOR_PASSWORD)
     return context, admin
 
 
