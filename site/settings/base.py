@@ -171,6 +171,10 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_SESSION_REMEMBER = True
+# allauth's defaults, less one thing: an address is mailed at most 6 sign-in codes an hour,
+# however many people ask (3 a minute from anywhere would be 180). A learner who asked for a
+# code can still enter it while further requests are refused: it is kept in their session.
+ACCOUNT_RATE_LIMITS = {"request_login_code": "20/m/ip,3/m/key,6/h/key"}
 
 # Rate limits count per visitor IP. Behind N reverse proxies (each appending to
 # X-Forwarded-For), set TRUSTED_PROXY_COUNT=N; otherwise the header is ignored, since anyone
