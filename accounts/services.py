@@ -1,5 +1,6 @@
 """Changes to a person's account: consent, export of their data and deletion."""
 
+import datetime
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -121,6 +122,26 @@ def tasks_erase_address(*, email: str) -> int:
     rows.filter(status=TaskResultStatus.RUNNING).update(args_kwargs={"args": [], "kwargs": {}})
     deleted, _ = rows.exclude(status=TaskResultStatus.RUNNING).delete()
     return deleted
+
+
+# An email task still RUNNING this long after a worker took it was left by a worker that died
+# (an email is sent in seconds, and the mail server's timeout is far shorter).
+STALE_EMAIL_TASK_AFTER = datetime.timedelta(minutes=30)
+DELIVER_EMAIL_PATH = "accounts.tasks.deliver_email"
+
+
+def email_tasks_requeue_stale(*, now: datetime.datetime | None = None) -> int:
+    """Put email tasks that a dead worker left RUNNING back in the queue; returns how many.
+
+    If that worker was only slow, not dead, the person may get the email twice: better than
+    never, which is what a task left RUNNING means.
+    """
+    now = now or timezone.now()
+    return DBTaskResult.objects.filter(
+        task_path=DELIVER_EMAIL_PATH,
+        status=TaskResultStatus.RUNNING,
+        started_at__lt=now - STALE_EMAIL_TASK_AFTER,
+    ).update(status=TaskResultStatus.READY, started_at=None, run_after=now)
 
 
 def _user_relations():

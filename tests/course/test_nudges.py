@@ -219,6 +219,7 @@ def test_run_periodic_runs_the_wait_list_expiry_the_reminders_and_clearsessions(
     assert lines[0].startswith("coaching_expire: Removed 0 unconfirmed entries")
     assert lines[1] == "course_nudges: Sent 0 course reminders."
     assert lines[2] == "clearsessions: Removed expired sessions."
+    assert lines[3] == "email_requeue_stale: Queued 0 emails again."
 
 
 # Take a break -------------------------------------------------------------------------------

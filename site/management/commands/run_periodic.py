@@ -4,8 +4,9 @@ from django.core.management.base import BaseCommand, CommandError
 from coachhouse.tasks import run_periodic as run_periodic_task
 
 # Each app's own periodic command, in order. One failing does not stop the others.
-# Django's `clearsessions` deletes expired sessions, which nothing else ever removes.
-JOBS = ("coaching_expire", "course_nudges", "clearsessions")
+# Django's `clearsessions` deletes expired sessions, which nothing else ever removes;
+# `email_requeue_stale` sends again the emails of a worker that died while sending.
+JOBS = ("coaching_expire", "course_nudges", "clearsessions", "email_requeue_stale")
 # What to print for a job that prints nothing itself.
 DONE = {"clearsessions": "Removed expired sessions."}
 
@@ -13,8 +14,9 @@ DONE = {"clearsessions": "Removed expired sessions."}
 class Command(BaseCommand):
     help = (
         "Run every periodic job: expire the wait list (coaching_expire), send course "
-        "reminders (course_nudges), delete expired sessions (clearsessions). Meant for cron "
-        "or a systemd timer, daily or hourly."
+        "reminders (course_nudges), delete expired sessions (clearsessions), queue again the "
+        "emails of a worker that died (email_requeue_stale). Meant for cron or a systemd "
+        "timer, daily or hourly."
     )
 
     def add_arguments(self, parser):
