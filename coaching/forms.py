@@ -1,5 +1,6 @@
 from django import forms
 
+from accounts.validators import validate_mailable_address
 from coaching.models import GOALS_MAX_LENGTH, NAME_MAX_LENGTH, WaitListEntry
 
 
@@ -37,7 +38,9 @@ class AnswersForm(forms.Form):
 
 
 class JoinForm(AnswersForm):
-    email = forms.EmailField(label="Your email address", max_length=254)
+    email = forms.EmailField(
+        label="Your email address", max_length=254, validators=[validate_mailable_address]
+    )
 
     field_order = ["name", "email", "job_search_stage", "goals", "share_reflections"]
 

@@ -1,5 +1,7 @@
 """The coaching wait list: the page people join from, their entries, and its settings."""
 
+import uuid
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -156,6 +158,9 @@ class WaitListEntry(models.Model):
 
     name = models.CharField(max_length=NAME_MAX_LENGTH)
     email = models.EmailField(unique=True, help_text="Stored trimmed and lower-case.")
+    # What the personal links name: random, so a link tells nothing of the entry's row id,
+    # its neighbours or when it was made (coaching/tokens.py).
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     job_search_stage = models.CharField(
         "where they are in their job search", max_length=20, choices=Stage.choices
     )

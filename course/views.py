@@ -197,11 +197,17 @@ def completed(request, course_id: int):
         lesson = progress.resume_lesson
         return redirect(lesson.url if lesson else course.url)
     form = CertificateNameForm(
-        request.POST if request.method == "POST" else None, user=request.user
+        request.POST if request.method == "POST" else None,
+        user=request.user,
+        enrolment=progress.enrolment,
     )
     if request.method == "POST" and form.is_valid():
-        user_set_name(user=request.user, **form.cleaned_data)
-        messages.success(request, "Your certificate shows your name now.")
+        data = form.cleaned_data
+        user_set_name(user=request.user, first_name=data["first_name"], last_name=data["last_name"])
+        services.enrolment_set_certificate_searchable(
+            enrolment=progress.enrolment, searchable=data["searchable"]
+        )
+        messages.success(request, "Your certificate is up to date.")
         return redirect("course:completed", course_id=course.pk)
     return render(
         request,
@@ -210,13 +216,17 @@ def completed(request, course_id: int):
     )
 
 
+@never_cache  # it carries a name, which its owner may change: no shared cache keeps a copy
 def certificate(request, certificate_id):
     """A public, printable certificate; its address is how an employer verifies it."""
     enrolment = get_object_or_404(
         Enrolment.objects.select_related("user", "course").filter(completed_at__isnull=False),
         certificate_id=certificate_id,
     )
-    return render(request, "course/certificate.html", {"enrolment": enrolment})
+    response = render(request, "course/certificate.html", {"enrolment": enrolment})
+    if not enrolment.certificate_searchable:
+        response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 @never_cache
