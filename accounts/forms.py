@@ -46,3 +46,14 @@ class DeleteAccountForm(forms.Form):
         if value.upper() != "DELETE":
             raise forms.ValidationError("Type the word DELETE to confirm.")
         return value
+
+
+class SecondFactorForm(forms.Form):
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+        help_text="Six digits. Lost your phone? Enter one of your recovery codes instead.",
+    )

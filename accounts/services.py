@@ -1,12 +1,22 @@
 """Changes to a person's account: consent, export of their data and deletion."""
 
+import datetime
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
+from django.db.models import Q, TextField
 from django.db.models.fields.files import FieldFile
+from django.db.models.functions import Cast
+from django.tasks import TaskResultStatus
 from django.utils import timezone
+from django.utils.module_loading import import_string
+from django_tasks_db.models import DBTaskResult
+from wagtail.models import ModelLogEntry
 
 from accounts.models import User
 
@@ -58,10 +68,78 @@ def user_export_json(*, user: User) -> str:
     return json.dumps(user_export_data(user=user), cls=DjangoJSONEncoder, indent=2)
 
 
-@transaction.atomic
-def user_delete(*, user: User) -> None:
-    """Delete the account; enrolments, progress and notes go with it (on_delete=CASCADE)."""
-    user.delete()
+@dataclass(frozen=True)
+class Kept:
+    """A record that deleting an account had to keep: what it holds, and why it is kept."""
+
+    what: str
+    why: str
+
+
+# An app that stores things about a person outside rows pointing at their account (the wait
+# list, by address) names a function `(*, user, email) -> list[Kept]` in the
+# PERSONAL_DATA_ERASERS setting; account deletion calls each one. accounts never imports them.
+Eraser = Callable[..., list[Kept]]
+
+
+def user_delete(*, user: User) -> list[Kept]:
+    """Delete the account and every row that names the person; return what was kept, and why.
+
+    Enrolments, progress, reflections and email addresses go with the account
+    (on_delete=CASCADE); each app's eraser deletes or anonymises the rest; emails queued for the
+    person are dropped, and the admin's history of their account forgotten.
+    """
+    email = user.email
+    kept: list[Kept] = []
+    with transaction.atomic():
+        for path in getattr(settings, "PERSONAL_DATA_ERASERS", ()):
+            eraser: Eraser = import_string(path)
+            kept.extend(eraser(user=user, email=email))
+        tasks_erase_address(email=email)
+        ModelLogEntry.objects.for_instance(user).delete()
+        user.delete()
+    return kept
+
+
+def tasks_erase_address(*, email: str) -> int:
+    """Drop task rows (queued, finished or failed emails) that carry the address.
+
+    A task a worker is running now keeps its row, which the worker writes to when it finishes,
+    but loses its arguments; it was being sent already.
+    """
+    if not email:
+        return 0
+    mentions = Q()
+    for field in ("args_kwargs", "return_value", "traceback"):
+        mentions |= Q(**{f"{field}_text__icontains": email})
+    rows = DBTaskResult.objects.annotate(
+        args_kwargs_text=Cast("args_kwargs", TextField()),
+        return_value_text=Cast("return_value", TextField()),
+        traceback_text=Cast("traceback", TextField()),
+    ).filter(mentions)
+    rows.filter(status=TaskResultStatus.RUNNING).update(args_kwargs={"args": [], "kwargs": {}})
+    deleted, _ = rows.exclude(status=TaskResultStatus.RUNNING).delete()
+    return deleted
+
+
+# An email task still RUNNING this long after a worker took it was left by a worker that died
+# (an email is sent in seconds, and the mail server's timeout is far shorter).
+STALE_EMAIL_TASK_AFTER = datetime.timedelta(minutes=30)
+DELIVER_EMAIL_PATH = "accounts.tasks.deliver_email"
+
+
+def email_tasks_requeue_stale(*, now: datetime.datetime | None = None) -> int:
+    """Put email tasks that a dead worker left RUNNING back in the queue; returns how many.
+
+    If that worker was only slow, not dead, the person may get the email twice: better than
+    never, which is what a task left RUNNING means.
+    """
+    now = now or timezone.now()
+    return DBTaskResult.objects.filter(
+        task_path=DELIVER_EMAIL_PATH,
+        status=TaskResultStatus.RUNNING,
+        started_at__lt=now - STALE_EMAIL_TASK_AFTER,
+    ).update(status=TaskResultStatus.READY, started_at=None, run_after=now)
 
 
 def _user_relations():

@@ -9,5 +9,6 @@ urlpatterns = [
     path("account/", views.account, name="account"),
     path("account/export/", views.export, name="export"),
     path("account/delete/", views.delete, name="delete"),
+    path("account/deleted/", views.deleted, name="deleted"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

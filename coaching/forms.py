@@ -1,5 +1,6 @@
 from django import forms
 
+from accounts.validators import validate_mailable_address
 from coaching.models import GOALS_MAX_LENGTH, NAME_MAX_LENGTH, WaitListEntry
 
 
@@ -37,6 +38,17 @@ class AnswersForm(forms.Form):
 
 
 class JoinForm(AnswersForm):
-    email = forms.EmailField(label="Your email address", max_length=254)
+    email = forms.EmailField(
+        label="Your email address", max_length=254, validators=[validate_mailable_address]
+    )
 
     field_order = ["name", "email", "job_search_stage", "goals", "share_reflections"]
+
+
+def join_form_for(request, data=None) -> JoinForm:
+    """The join form as this visitor sees it: a signed-in learner's name and email filled in,
+    and the reflections question only for them (only a learner has reflections to share)."""
+    user = request.user
+    signed_in = user.is_authenticated
+    initial = {"name": user.get_full_name(), "email": user.email} if signed_in else {}
+    return JoinForm(data, initial=initial, can_share_reflections=signed_in)

@@ -1,5 +1,7 @@
 """The coaching wait list: the page people join from, their entries, and its settings."""
 
+import uuid
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -21,6 +23,48 @@ def format_money(minor: int, currency: str) -> str:
     """450.00 in pounds from 45000 and "gbp": "£450.00"."""
     symbol = CURRENCY_SYMBOLS.get(currency, currency.upper() + " ")
     return f"{symbol}{minor / 100:,.2f}"
+
+
+# The choices live at module level, so each model's Meta can name them in a CheckConstraint;
+# the models keep them under their usual names (WaitListEntry.Status, Payment.Status, ...).
+
+
+class ExpiredInvitationPolicy(models.TextChoices):
+    REQUEUE = "requeue", "Put the person back in their place on the list"
+    MOVE_ON = "move_on", "Mark the invitation expired and invite the next person"
+
+
+class EntryStatus(models.TextChoices):
+    UNCONFIRMED = "unconfirmed", "Unconfirmed"
+    WAITING = "waiting", "Waiting"
+    INVITED = "invited", "Invited"
+    BOOKED = "booked", "Booked"
+    DECLINED = "declined", "Declined"
+    EXPIRED = "expired", "Expired"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    REFUNDED = "refunded", "Refunded"
+
+
+class JobSearchStage(models.TextChoices):
+    EXPLORING = "exploring", "Exploring what I want next"
+    APPLYING = "applying", "Actively applying"
+    INTERVIEWING = "interviewing", "Interviewing"
+    EMPLOYED = "employed", "Employed, ready to move"
+    RETURNING = "returning", "Returning to work after a break"
+
+
+class Currency(models.TextChoices):
+    GBP = "gbp", "£ GBP"
+    EUR = "eur", "€ EUR"
+    USD = "usd", "$ USD"
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for payment"
+    PAID = "paid", "Paid"
+    FAILED = "failed", "Failed"
+    EXPIRED = "expired", "Expired"
+    REFUNDED = "refunded", "Refunded"
 
 
 class WaitListPage(PrivacyMixin, Page):
@@ -54,19 +98,25 @@ class WaitListPage(PrivacyMixin, Page):
     def get_social_image(self):
         return None
 
-    def serve(self, request, *args, **kwargs):
-        from coaching.views import waitlist_page_serve
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["joined"] = request.GET.get("joined") == "1"
+        return context
 
-        return waitlist_page_serve(self, request, *args, **kwargs)
+    def serve(self, request, *args, **kwargs):
+        """Shows the form (`{% waitlist_join_form %}`). Submissions are taken by
+        `coaching.views.waitlist_join`, which coaching/wagtail_hooks.py routes them to, so
+        that models never import views."""
+        response = super().serve(request, *args, **kwargs)
+        response["Cache-Control"] = "private, no-store"  # the form carries a CSRF token
+        return response
 
 
 @register_setting(icon="group")
 class CoachingSettings(BaseGenericSetting):
     """How the wait list orders people and how long invitations last."""
 
-    class ExpiredInvitationPolicy(models.TextChoices):
-        REQUEUE = "requeue", "Put the person back in their place on the list"
-        MOVE_ON = "move_on", "Mark the invitation expired and invite the next person"
+    ExpiredInvitationPolicy = ExpiredInvitationPolicy
 
     prioritise_course_graduates = models.BooleanField(
         "priority for course graduates",
@@ -92,30 +142,25 @@ class CoachingSettings(BaseGenericSetting):
 
     class Meta:
         verbose_name = "coaching wait list"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expired_invitation_policy__in=ExpiredInvitationPolicy.values),
+                name="coachingsettings_policy_valid",
+            ),
+        ]
 
 
 class WaitListEntry(models.Model):
     """One person on the wait list, from joining to booking."""
 
-    class Status(models.TextChoices):
-        UNCONFIRMED = "unconfirmed", "Unconfirmed"
-        WAITING = "waiting", "Waiting"
-        INVITED = "invited", "Invited"
-        BOOKED = "booked", "Booked"
-        DECLINED = "declined", "Declined"
-        EXPIRED = "expired", "Expired"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-        REFUNDED = "refunded", "Refunded"
-
-    class Stage(models.TextChoices):
-        EXPLORING = "exploring", "Exploring what I want next"
-        APPLYING = "applying", "Actively applying"
-        INTERVIEWING = "interviewing", "Interviewing"
-        EMPLOYED = "employed", "Employed, ready to move"
-        RETURNING = "returning", "Returning to work after a break"
+    Status = EntryStatus
+    Stage = JobSearchStage
 
     name = models.CharField(max_length=NAME_MAX_LENGTH)
     email = models.EmailField(unique=True, help_text="Stored trimmed and lower-case.")
+    # What the personal links name: random, so a link tells nothing of the entry's row id,
+    # its neighbours or when it was made (coaching/tokens.py).
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     job_search_stage = models.CharField(
         "where they are in their job search", max_length=20, choices=Stage.choices
     )
@@ -141,6 +186,15 @@ class WaitListEntry(models.Model):
         verbose_name = "wait-list entry"
         verbose_name_plural = "wait list"
         ordering = ["confirmed_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=EntryStatus.values), name="waitlistentry_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(job_search_stage__in=JobSearchStage.values),
+                name="waitlistentry_stage_valid",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.name} <{self.email}>"
@@ -168,6 +222,17 @@ class WaitListEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(to_status__in=EntryStatus.values),
+                name="waitlistevent_to_status_valid",
+            ),
+            models.CheckConstraint(
+                # Empty for the event that created the entry.
+                condition=models.Q(from_status__in=["", *EntryStatus.values]),
+                name="waitlistevent_from_status_valid",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.entry}: {self.from_status or 'new'} → {self.to_status}"
@@ -176,10 +241,7 @@ class WaitListEvent(models.Model):
 class CoachingPackage(models.Model):
     """A coaching package people can buy once invited; prices go to Stripe as they are here."""
 
-    class Currency(models.TextChoices):
-        GBP = "gbp", "£ GBP"
-        EUR = "eur", "€ EUR"
-        USD = "usd", "$ USD"
+    Currency = Currency
 
     name = models.CharField(max_length=80)
     description = models.TextField(max_length=600)
@@ -207,6 +269,12 @@ class CoachingPackage(models.Model):
 
     class Meta:
         ordering = ["sort_order", "price_minor", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(currency__in=Currency.values),
+                name="coachingpackage_currency_valid",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.price_display})"
@@ -219,12 +287,7 @@ class CoachingPackage(models.Model):
 class Payment(models.Model):
     """One Stripe Checkout for a coaching package, from creation to payment or refund."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for payment"
-        PAID = "paid", "Paid"
-        FAILED = "failed", "Failed"
-        EXPIRED = "expired", "Expired"
-        REFUNDED = "refunded", "Refunded"
+    Status = PaymentStatus
 
     entry = models.ForeignKey(WaitListEntry, on_delete=models.PROTECT, related_name="payments")
     package = models.ForeignKey(CoachingPackage, on_delete=models.PROTECT, related_name="+")
@@ -242,6 +305,22 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=PaymentStatus.values), name="payment_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(currency__in=Currency.values),
+                name="payment_currency_valid",
+            ),
+            # One booking is paid for once: a second paid Checkout of the same entry (two tabs,
+            # paid within seconds) is refused by the database, whatever the code checked.
+            models.UniqueConstraint(
+                fields=["entry"],
+                condition=models.Q(status="paid"),
+                name="one_paid_payment_per_entry",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.entry.name}: {self.package.name} ({self.get_status_display()})"

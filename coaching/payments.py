@@ -8,6 +8,7 @@ the payment row and acts only on a payment still pending, so a person is booked 
 import hashlib
 import logging
 
+import stripe
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -110,7 +111,22 @@ def payment_fulfil(*, session) -> Payment | None:
             payment.save()
             return payment
         payment.status = Payment.Status.PAID
-        payment.save()
+        try:
+            with transaction.atomic():
+                payment.save()
+        except IntegrityError:
+            # Another Checkout of this entry was paid first (one_paid_payment_per_entry): the
+            # person is booked already, and this money is to be given back by the coach.
+            logger.error(
+                "Checkout Session %s was paid, but %s had paid already: refund payment intent "
+                "%s from the Stripe dashboard.",
+                session.id,
+                payment.entry,
+                payment.stripe_payment_intent_id,
+            )
+            payment.refresh_from_db()
+            return payment
+        transaction.on_commit(lambda: payment_expire_other_checkouts(payment=payment))
         try:
             services.waitlist_mark_booked(entry=payment.entry, note=f"paid: {payment.package.name}")
         except services.TransitionNotAllowed:
@@ -122,6 +138,24 @@ def payment_fulfil(*, session) -> Payment | None:
             )
         transaction.on_commit(lambda: emails.send_payment_receipt(payment))
     return payment
+
+
+def payment_expire_other_checkouts(*, payment: Payment) -> int:
+    """The entry has paid: close its other open Checkout Sessions at Stripe (another tab, an
+    earlier package choice), so nobody can pay twice. Returns how many were closed."""
+    closed = 0
+    others = Payment.objects.filter(entry_id=payment.entry_id, status=Payment.Status.PENDING)
+    for other in others.exclude(pk=payment.pk):
+        try:
+            session = stripe_client.checkout_session_expire(other.stripe_session_id)
+        except stripe.StripeError as error:
+            # Already expired, or completed meanwhile (its own event settles it); or Stripe
+            # is unreachable, and the session lapses by itself within a day.
+            logger.warning("Could not expire Checkout %s: %s", other.stripe_session_id, error)
+            continue
+        payment_mark_expired(session=session)
+        closed += 1
+    return closed
 
 
 def payment_mark_failed(*, session) -> None:
@@ -166,32 +200,71 @@ HANDLERS = {
     "charge.refunded": lambda obj: payment_refunded(charge=obj),
 }
 
+_ID = (str,)
+_OPTIONAL_ID = (str, dict, type(None))
+_SESSION_PAID = {"id": _ID, "payment_status": (str,), "payment_intent": _OPTIONAL_ID}
+# What each handler reads from the event's object, and the types it can read them as.
+EXPECTED_FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
+    "checkout.session.completed": _SESSION_PAID,
+    "checkout.session.async_payment_succeeded": _SESSION_PAID,
+    "checkout.session.async_payment_failed": {"id": _ID},
+    "checkout.session.expired": {"id": _ID},
+    "charge.refunded": {
+        "payment_intent": _OPTIONAL_ID,
+        "amount": (int,),
+        "amount_refunded": (int,),
+    },
+}
 
-def stripe_event_handle(*, event) -> bool:
-    """Record the event once and act on it; False when this event id was seen before.
+
+def event_problem(event_type: str, fields: dict) -> str:
+    """Why the handler for this event cannot read its object's `fields`, or "" if it can."""
+    for name, types in EXPECTED_FIELDS.get(event_type, {}).items():
+        value = fields.get(name)
+        # bool is an int to Python, never an amount to Stripe.
+        if not isinstance(value, types) or isinstance(value, bool):
+            return f"{event_type} without a usable {name!r}"
+        if isinstance(value, str) and len(value) > stripe_client.MAX_ID_LENGTH:
+            return f"{event_type} with an over-long {name!r}"
+    return ""
+
+
+def stripe_event_handle(*, event) -> str:
+    """Record the event once and act on it. Returns "handled", "duplicate" (this event id was
+    seen before) or "ignored" (recorded, but its object is not a shape we can act on).
 
     The record and the handling share one transaction: if handling fails, the event is not
-    recorded, Stripe retries it, and the retry is handled afresh.
+    recorded, Stripe retries it, and the retry is handled afresh. An event we cannot read is
+    recorded and logged instead: a retry would bring the same bytes, and an answer of 500 would
+    make Stripe retry for days.
     """
     obj = event.data.object
+    fields = obj.to_dict()
+    problem = event_problem(event.type, fields)
+    object_id = fields.get("id")
     with transaction.atomic():
         try:
             with transaction.atomic():
                 StripeEvent.objects.create(
                     event_id=event.id,
                     type=event.type,
-                    object_id=getattr(obj, "id", "") or "",
-                    payment_intent_id=_id(getattr(obj, "payment_intent", None)),
+                    object_id=object_id[:255] if isinstance(object_id, str) else "",
+                    payment_intent_id=""
+                    if problem
+                    else _id(fields.get("payment_intent"))[: stripe_client.MAX_ID_LENGTH],
                     refunded_in_full=_refunded_in_full(obj)
-                    if event.type == "charge.refunded"
+                    if event.type == "charge.refunded" and not problem
                     else None,
                 )
         except IntegrityError:
-            return False
+            return "duplicate"
+        if problem:
+            logger.error("Stripe event %s ignored: %s.", event.id, problem)
+            return "ignored"
         handler = HANDLERS.get(event.type)
         if handler:
             handler(obj)
-    return True
+    return "handled"
 
 
 def _refunded_in_full(charge) -> bool:
@@ -209,7 +282,10 @@ def _refund_already_seen(payment_intent_id: str) -> bool:
 
 
 def _id(value) -> str:
-    """Stripe fields may hold an id or an expanded object."""
+    """Stripe fields may hold an id or an expanded object (or its dict)."""
     if value is None:
         return ""
+    if isinstance(value, dict):
+        value = value.get("id")
+        return value if isinstance(value, str) else ""
     return value if isinstance(value, str) else getattr(value, "id", "") or ""

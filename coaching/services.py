@@ -2,14 +2,18 @@
 
 import datetime
 import hashlib
+import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
+from wagtail.models import ModelLogEntry
 
 from accounts.models import normalise_email
+from accounts.services import Kept
 from coaching import emails
-from coaching.models import WaitListEntry, WaitListEvent
+from coaching.models import Payment, WaitListEntry, WaitListEvent
 from coaching.selectors import coaching_settings, waiting_queue
 
 Status = WaitListEntry.Status
@@ -207,6 +211,50 @@ def waitlist_expire(*, now: datetime.datetime | None = None) -> dict[str, int]:
     if settled and not requeue:
         replaced = len(waitlist_invite_next(count=settled))
     return {"unconfirmed_removed": removed, "invitations_expired": settled, "invited": replaced}
+
+
+ERASED_NAME = "Deleted account"
+PAYMENT_RECORDS_WHY = (
+    "Tax law requires a business to keep a record of each sale for six years. The record no "
+    "longer carries your name, email address or answers. Stripe, which took the payment, "
+    "keeps its own record under its own privacy policy."
+)
+
+
+def waitlist_erase_person(*, user, email: str) -> list[Kept]:
+    """The person deleted their account: their wait-list entries go, with their history.
+
+    An entry they paid through is kept for its payments, anonymised: no name, address or
+    answers, and no history; the payments keep only the amount, the dates and Stripe's ids.
+    """
+    kept_payments = 0
+    with transaction.atomic():
+        entries = WaitListEntry.objects.select_for_update().filter(
+            Q(user=user) | Q(email=normalise_email(email))
+        )
+        for entry in entries:
+            ModelLogEntry.objects.for_instance(entry).delete()
+            payments = Payment.objects.filter(entry=entry)
+            if not payments.exists():
+                entry.delete()  # its events go with it
+                continue
+            WaitListEvent.objects.filter(entry=entry).delete()
+            WaitListEntry.objects.filter(pk=entry.pk).update(
+                name=ERASED_NAME,
+                email=f"deleted-{uuid.uuid4().hex}@deleted.invalid",
+                goals="",
+                share_reflections=False,
+                user=None,
+            )
+            payments.update(checkout_url="")
+            kept_payments += payments.count()
+    if not kept_payments:
+        return []
+    what = (
+        f"{kept_payments} payment{'s' if kept_payments != 1 else ''} for coaching: the amount, "
+        "the date and Stripe's reference"
+    )
+    return [Kept(what=what, why=PAYMENT_RECORDS_WHY)]
 
 
 def _invite(entry: WaitListEntry, *, actor=None) -> bool:

@@ -1,5 +1,7 @@
 """The one place that talks to Stripe, through the official library's StripeClient."""
 
+import json
+import time
 from urllib.parse import urlsplit
 
 import stripe
@@ -11,6 +13,11 @@ API_VERSION = "2026-10-28.endive"
 TIMEOUT_RETRIES = 2
 # The address every live or test Checkout Session URL starts with.
 CHECKOUT_ORIGIN = "https://checkout.stripe.com"
+# Seconds a webhook's signed timestamp may differ from our clock, either way (Stripe's default).
+WEBHOOK_TOLERANCE = 300
+# Longest ids and event types we store (StripeEvent's columns).
+MAX_ID_LENGTH = 255
+MAX_TYPE_LENGTH = 100
 
 
 class PaymentsNotConfigured(ImproperlyConfigured):
@@ -87,9 +94,47 @@ def checkout_session_expire(session_id: str):
     return client().v1.checkout.sessions.expire(session_id)
 
 
+class MalformedEvent(ValueError):
+    """Signed with our secret, but not an event envelope: no id, type or data object."""
+
+
 def webhook_event(payload: bytes, signature: str):
-    """Verify the signature over the raw body and parse the event; raises on a bad one."""
-    return stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
+    """Verify the signature over the raw body and parse the event; raises on a bad one.
+
+    Refuses a timestamp outside the tolerance in either direction: the stripe library only
+    refuses old ones, and a header signed for the future could be replayed until then.
+    """
+    if not is_configured():
+        raise PaymentsNotConfigured("Set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET.")
+    secret = settings.STRIPE_WEBHOOK_SECRET
+    stripe.WebhookSignature.verify_header(payload, signature, secret, WEBHOOK_TOLERANCE)
+    if abs(time.time() - _signed_at(signature)) > WEBHOOK_TOLERANCE:
+        raise stripe.SignatureVerificationError(
+            "Timestamp outside the tolerance zone.", signature, payload
+        )
+    body = json.loads(payload)
+    data = body.get("data") if isinstance(body, dict) else None
+    if not (
+        isinstance(data, dict)
+        and isinstance(data.get("object"), dict)
+        and _is_short_text(body.get("id"), MAX_ID_LENGTH)
+        and _is_short_text(body.get("type"), MAX_TYPE_LENGTH)
+    ):
+        raise MalformedEvent("The event has no id, type or data object.")
+    return stripe.Webhook.construct_event(payload, signature, secret, WEBHOOK_TOLERANCE)
+
+
+def _signed_at(signature: str) -> int:
+    """The `t=` timestamp of a header that verify_header has already accepted."""
+    for item in signature.split(","):
+        name, _, value = item.partition("=")
+        if name.strip() == "t":
+            return int(value)
+    raise stripe.SignatureVerificationError("No timestamp in the signature.", signature)
+
+
+def _is_short_text(value, max_length: int) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= max_length
 
 
 def dashboard_url(payment_intent_id: str) -> str:

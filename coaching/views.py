@@ -2,6 +2,7 @@
 
 import contextlib
 import functools
+import logging
 import re
 
 import stripe
@@ -20,8 +21,10 @@ from django_ratelimit.core import is_ratelimited
 
 from accounts.models import normalise_email
 from coaching import payments, selectors, services, stripe_client, tokens
-from coaching.forms import AnswersForm, JoinForm
+from coaching.forms import AnswersForm, join_form_for
 from coaching.models import CoachingPackage, Payment, WaitListEntry
+
+logger = logging.getLogger(__name__)
 
 Status = WaitListEntry.Status
 
@@ -52,45 +55,29 @@ def _join_rate_limited(request) -> bool:
     return by_ip or by_email
 
 
-def _can_share(request) -> bool:
-    return request.user.is_authenticated
-
-
-def waitlist_page_serve(page, request, *args, **kwargs):
-    """Coordinates the wait-list page: show the form, take a submission, say what happens next."""
-    status = 200
-    if request.method == "POST":
-        form = JoinForm(request.POST, can_share_reflections=_can_share(request))
-        if _join_rate_limited(request):
-            form.add_error(
-                None,
-                "That's a lot of sign-ups from here in a short time. Please wait a little "
-                "and try again.",
-            )
-            status = 429
-        elif form.is_valid():
-            services.waitlist_join(
-                details=services.JoinDetails(**form.cleaned_data),
-                user=request.user if request.user.is_authenticated else None,
-            )
-            # The same answer whether the address was new or already on the list.
-            return redirect(page.url + "?joined=1")
-        else:
-            status = 400
+def waitlist_join(page, request, *args, **kwargs):
+    """A submission of the wait-list page's form: join, or show the form again with why not."""
+    form = join_form_for(request, request.POST)
+    if _join_rate_limited(request):
+        form.add_error(
+            None,
+            "That's a lot of sign-ups from here in a short time. Please wait a little "
+            "and try again.",
+        )
+        status = 429
+    elif form.is_valid():
+        services.waitlist_join(
+            details=services.JoinDetails(**form.cleaned_data),
+            user=request.user if request.user.is_authenticated else None,
+        )
+        # The same answer whether the address was new or already on the list.
+        return redirect(page.url + "?joined=1")
     else:
-        form = JoinForm(initial=_initial(request), can_share_reflections=_can_share(request))
-    context = page.get_context(request, *args, **kwargs)
-    context.update(form=form, joined=request.GET.get("joined") == "1")
+        status = 400
+    context = {**page.get_context(request, *args, **kwargs), "form": form, "joined": False}
     response = TemplateResponse(request, page.get_template(request), context, status=status)
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def _initial(request) -> dict:
-    user = request.user
-    if not user.is_authenticated:
-        return {}
-    return {"name": user.get_full_name(), "email": user.email}
 
 
 def _entry_or_404(token: str, purpose: str) -> WaitListEntry:
@@ -279,7 +266,13 @@ def stripe_webhook(request):
         event = stripe_client.webhook_event(
             request.body, request.headers.get("stripe-signature", "")
         )
+    except stripe_client.MalformedEvent:
+        logger.error("A signed Stripe event without an id, type or data object was refused.")
+        return HttpResponseBadRequest("Not an event.")
     except (ValueError, stripe.SignatureVerificationError, stripe_client.PaymentsNotConfigured):
         return HttpResponseBadRequest("Invalid payload or signature.")
-    handled = payments.stripe_event_handle(event=event)
-    return JsonResponse({"received": True, "duplicate": not handled})
+    outcome = payments.stripe_event_handle(event=event)
+    answer = {"received": True, "duplicate": outcome == "duplicate"}
+    if outcome == "ignored":
+        answer["ignored"] = True  # recorded and logged; a retry would bring the same bytes
+    return JsonResponse(answer)

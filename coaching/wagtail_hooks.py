@@ -7,8 +7,8 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from coaching import admin_views
-from coaching.models import CoachingPackage, Payment, WaitListEntry
+from coaching import admin_views, views
+from coaching.models import CoachingPackage, Payment, WaitListEntry, WaitListPage
 
 
 class WaitListViewSet(ModelViewSet):
@@ -131,3 +131,11 @@ def register_coaching():
 def add_waitlist_panel(request, panels):
     panels.append(admin_views.WaitListPanel())
     panels.append(admin_views.RevenuePanel())
+
+
+@hooks.register("before_serve_page")
+def take_wait_list_submissions(page, request, serve_args, serve_kwargs):
+    """A POST to the wait-list page is a join: handled by its view, not by the model."""
+    if request.method == "POST" and isinstance(page, WaitListPage):
+        return views.waitlist_join(page, request, *serve_args, **serve_kwargs)
+    return None

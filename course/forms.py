@@ -25,7 +25,19 @@ class ReflectionForm(forms.Form):
 class CertificateNameForm(forms.Form):
     first_name = forms.CharField(label="First name", max_length=150)
     last_name = forms.CharField(label="Last name", max_length=150, required=False)
+    searchable = forms.BooleanField(
+        label="Let search engines list my certificate",
+        required=False,
+        help_text="Off: only people you give the link to find it (it is never in our sitemap).",
+    )
 
-    def __init__(self, *args, user, **kwargs):
-        kwargs.setdefault("initial", {"first_name": user.first_name, "last_name": user.last_name})
+    def __init__(self, *args, user, enrolment, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "first_name": user.first_name,
+                "last_name": user.last_name,
+                "searchable": enrolment.certificate_searchable,
+            },
+        )
         super().__init__(*args, **kwargs)

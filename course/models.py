@@ -166,6 +166,11 @@ class Enrolment(models.Model):
     certificate_id = models.UUIDField(
         default=uuid.uuid4, unique=True, editable=False, help_text="Public id of the certificate."
     )
+    certificate_searchable = models.BooleanField(
+        "search engines may list the certificate",
+        default=False,
+        help_text="The learner's choice; until they make it, the certificate says noindex.",
+    )
     source_page = models.ForeignKey(
         "wagtailcore.Page",
         null=True,

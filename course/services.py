@@ -206,3 +206,10 @@ def _course_completion_update(progress: CourseProgress) -> None:
     if newly_completed:
         enrolment.completed_at = progress.now
         transaction.on_commit(lambda: emails.send_completion(enrolment))
+
+
+def enrolment_set_certificate_searchable(*, enrolment: Enrolment, searchable: bool) -> Enrolment:
+    """The learner's choice whether search engines may list their certificate."""
+    enrolment.certificate_searchable = searchable
+    enrolment.save(update_fields=["certificate_searchable"])
+    return enrolment

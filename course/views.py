@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,7 +21,11 @@ from course.forms import CertificateNameForm, ReflectionForm
 from course.models import CoursePage, Enrolment
 from course.templatetags.course_tags import progress_panel
 
-INTENT_KEY = "course_intent"
+# A reader who asks to start a course before signing up carries that wish through allauth's
+# email round trip in the `next` address, signed (a session would be a row per anonymous
+# visit): back signed in, the start view enrols them from it.
+INTENT_SALT = "course.start-intent"
+INTENT_MAX_AGE = 24 * 60 * 60
 
 
 @never_cache
@@ -36,15 +41,16 @@ def start(request, course_id: int):
         progress = selectors.course_progress(user=request.user, course=course)
         if progress.enrolment:
             return redirect(progress.resume_lesson.url if progress.resume_lesson else course.url)
-        intent = request.session.get(INTENT_KEY) or {}
-        if intent.get("course") == course.pk:
+        intent = _intent(request.GET.get("intent", ""), course)
+        if intent is not None:
             # They asked to start this course before signing up; the email round trip is done.
             return _enrol_and_go(request, course, source_from_request(request, intent))
 
     source = source_from_request(request, request.GET)
-    if not request.user.is_authenticated:
-        request.session[INTENT_KEY] = {"course": course.pk, **source_to_params(source)}
     next_url = request.path
+    if not request.user.is_authenticated:
+        intent = signing.dumps({"course": course.pk, **source_to_params(source)}, salt=INTENT_SALT)
+        next_url += "?" + urlencode({"intent": intent})
     return render(
         request,
         "course/start.html",
@@ -57,8 +63,20 @@ def start(request, course_id: int):
     )
 
 
+def _intent(token: str, course) -> dict | None:
+    """The source params of a signed wish to start `course`, or None if there is none."""
+    if not token or len(token) > 2000:
+        return None
+    try:
+        intent = signing.loads(token, salt=INTENT_SALT, max_age=INTENT_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if not isinstance(intent, dict) or intent.get("course") != course.pk:
+        return None
+    return intent
+
+
 def _enrol_and_go(request, course, source):
-    request.session.pop(INTENT_KEY, None)
     _, created = services.enrolment_create(user=request.user, course=course, source=source)
     first = course.lessons().first()
     if created:
@@ -183,11 +201,17 @@ def completed(request, course_id: int):
         lesson = progress.resume_lesson
         return redirect(lesson.url if lesson else course.url)
     form = CertificateNameForm(
-        request.POST if request.method == "POST" else None, user=request.user
+        request.POST if request.method == "POST" else None,
+        user=request.user,
+        enrolment=progress.enrolment,
     )
     if request.method == "POST" and form.is_valid():
-        user_set_name(user=request.user, **form.cleaned_data)
-        messages.success(request, "Your certificate shows your name now.")
+        data = form.cleaned_data
+        user_set_name(user=request.user, first_name=data["first_name"], last_name=data["last_name"])
+        services.enrolment_set_certificate_searchable(
+            enrolment=progress.enrolment, searchable=data["searchable"]
+        )
+        messages.success(request, "Your certificate is up to date.")
         return redirect("course:completed", course_id=course.pk)
     return render(
         request,
@@ -196,13 +220,17 @@ def completed(request, course_id: int):
     )
 
 
+@never_cache  # it carries a name, which its owner may change: no shared cache keeps a copy
 def certificate(request, certificate_id):
     """A public, printable certificate; its address is how an employer verifies it."""
     enrolment = get_object_or_404(
         Enrolment.objects.select_related("user", "course").filter(completed_at__isnull=False),
         certificate_id=certificate_id,
     )
-    return render(request, "course/certificate.html", {"enrolment": enrolment})
+    response = render(request, "course/certificate.html", {"enrolment": enrolment})
+    if not enrolment.certificate_searchable:
+        response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 @never_cache

@@ -1,20 +1,26 @@
 """The Wagtail admin's sign-in, with a limit on password guesses (allauth's limits cover only
-the learners' sign-in)."""
+the learners' sign-in).
+
+Guesses are counted per address, and per account from each address, as django-axes does: a
+stranger guessing the editor's password from anywhere uses up only their own addresses' tries,
+never the editor's. What stops a guess that is right is the second factor every admin user
+gives next (accounts/second_factor.py).
+"""
 
 from django.contrib import messages
 from django_ratelimit.core import get_usage
 from wagtail.admin.views.account import LoginView
 
 from accounts.models import normalise_email
+from coachhouse.client_ip import client_ip
 
-# Every POST counts, a success too: per address, and per account whatever the address, so
-# neither rotating addresses nor rotating accounts buys more guesses.
+# Every POST counts, a success too: per address, and per account from one address.
 RATE_PER_IP = "20/15m"
-RATE_PER_USERNAME = "5/15m"
+RATE_PER_USERNAME_AND_IP = "5/15m"
 
 
-def _username_key(group, request) -> str:
-    return normalise_email(request.POST.get("username", ""))[:254]
+def _username_and_ip_key(group, request) -> str:
+    return f"{normalise_email(request.POST.get('username', ''))[:254]}|{client_ip(request)}"
 
 
 class RateLimitedLoginView(LoginView):
@@ -43,9 +49,9 @@ class RateLimitedLoginView(LoginView):
             get_usage(request, group="admin-login-ip", key="ip", rate=RATE_PER_IP, increment=True),
             get_usage(
                 request,
-                group="admin-login-username",
-                key=_username_key,
-                rate=RATE_PER_USERNAME,
+                group="admin-login-username-ip",
+                key=_username_and_ip_key,
+                rate=RATE_PER_USERNAME_AND_IP,
                 increment=True,
             ),
         ]

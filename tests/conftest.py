@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from wagtail.models import Page
 
 from course import services as course_services
-from tests.factories import UserFactory, make_site_tree
+from tests.factories import UserFactory, make_site_tree, sign_in_to_admin
 
 POSTGRES_ONLY = (
     "needs PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/coachhouse "
@@ -208,6 +208,12 @@ def fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's admin client, with the admin's second factor given."""
+    return sign_in_to_admin(client, admin_user)
 
 
 @pytest.fixture

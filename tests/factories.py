@@ -133,3 +133,38 @@ class CoachingPackageFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = "coaching.CoachingPackage"
+
+
+# The admin's second factor (accounts/second_factor.py) --------------------------------------
+
+
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 - a test-only key
+
+
+def give_authenticator(user, secret: str = TEST_TOTP_SECRET) -> str:
+    """Set up allauth's TOTP for `user`, as the admin's set-up page does; returns the secret."""
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    TOTP.activate(user, secret)
+    return secret
+
+
+def totp_code(secret: str) -> str:
+    """The code an authenticator app shows now, computed with allauth's own TOTP functions."""
+    import time
+
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
+
+
+def sign_in_to_admin(client, user):
+    """`client.force_login(user)` with the second factor given, as after the admin's sign-in."""
+    from accounts.second_factor import SESSION_KEY
+
+    client.force_login(user)
+    session = client.session
+    session[SESSION_KEY] = str(user.pk)
+    session.save()
+    return client

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "reports",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -72,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Anyone who may use the Wagtail admin gives a code from an authenticator app first.
+    "accounts.second_factor.AdminSecondFactorMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -144,6 +147,10 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
+# What deleting an account also erases: each app's rows that name a person without pointing
+# at their account (accounts/services.py, `user_delete`).
+PERSONAL_DATA_ERASERS = ["coaching.services.waitlist_erase_person"]
+
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "accounts:dashboard"
 
@@ -163,12 +170,20 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_SESSION_REMEMBER = True
+# allauth's defaults, less one thing: an address is mailed at most 6 sign-in codes an hour,
+# however many people ask (3 a minute from anywhere would be 180). A learner who asked for a
+# code can still enter it while further requests are refused: it is kept in their session.
+ACCOUNT_RATE_LIMITS = {"request_login_code": "20/m/ip,3/m/key,6/h/key"}
 
 # Rate limits count per visitor IP. Behind N reverse proxies (each appending to
 # X-Forwarded-For), set TRUSTED_PROXY_COUNT=N; otherwise the header is ignored, since anyone
 # can send it. allauth and the wait list's limits read the address the same way.
 ALLAUTH_TRUSTED_PROXY_COUNT = int(env_str("TRUSTED_PROXY_COUNT", "0"))
 RATELIMIT_IP_META_KEY = "coachhouse.client_ip.client_ip"
+# A second factor for the admin (accounts/second_factor.py): allauth's TOTP and recovery codes.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env_str("SITE_NAME", "Coachhouse")
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -13,7 +13,7 @@ from wagtail.models import APIToken
 from accounts.models import User
 from course import services
 from course.models import Enrolment, LessonProgress, Reflection
-from tests.factories import UserFactory
+from tests.factories import UserFactory, sign_in_to_admin
 
 
 @pytest.fixture
@@ -147,7 +147,7 @@ def test_export_holds_the_learners_course_rows_and_no_password_hash(
 
 def test_editor_who_has_used_the_admin_can_download_their_data(db, client):
     editor = User.objects.create_superuser("editor@example.com")
-    client.force_login(editor)
+    sign_in_to_admin(client, editor)
     client.get(reverse("wagtailadmin_account"))  # Wagtail stores the editor's profile here
 
     response = client.get(reverse("accounts:export"))
@@ -184,7 +184,8 @@ def test_deleting_removes_the_learners_data_and_signs_them_out(learner_client, l
     response = learner_client.post(reverse("accounts:delete"), {"confirm": "DELETE"})
 
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == reverse("accounts:deleted")
+    assert "Nothing was kept" in learner_client.get(response["Location"]).content.decode()
     assert not User.objects.filter(pk=user_id).exists()
     for model in (Enrolment, LessonProgress, Reflection, EmailAddress):
         assert not model.objects.filter(user_id=user_id).exists(), model.__name__

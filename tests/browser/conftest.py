@@ -108,3 +108,23 @@ def thread_database_connections():
 
 def _has_snapshot(connection) -> bool:
     return hasattr(connection, "_test_serialized_contents")
+
+
+def admin_sign_in(page, live_server, email: str, password: str) -> None:
+    """Sign in to the Wagtail admin as a newcomer does: password, then (the first time)
+    setting up an authenticator app from the page's key, then the recovery codes."""
+    from playwright.sync_api import expect
+
+    from tests.factories import totp_code
+
+    page.goto(live_server.url + "/admin/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Protect your admin account")
+    secret = page.locator(".secret-key").inner_text()
+    page.get_by_label("Code from your authenticator app").fill(totp_code(secret))
+    page.get_by_role("button", name="Turn on and continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Keep these recovery codes")
+    page.get_by_role("link", name="I’ve kept them: continue to the admin").click()
+    expect(page).to_have_url(live_server.url + "/admin/")

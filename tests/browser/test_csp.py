@@ -12,6 +12,7 @@ from coachhouse.demo.loader import EDITOR_EMAIL, load_demo
 from coachhouse.models import ArticlePage
 from course.models import CoursePage
 from lessons.models import LessonPage
+from tests.browser.conftest import admin_sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -137,11 +138,7 @@ def test_a_json_ld_block_under_the_public_policy_raises_no_violation(live_server
 
 
 def sign_in_to_admin(page, live_server) -> None:
-    page.goto(live_server.url + "/admin/login/")
-    page.get_by_label("Email").fill(EDITOR_EMAIL)
-    page.get_by_label("Password").fill(EDITOR_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(live_server.url + "/admin/")
+    admin_sign_in(page, live_server, EDITOR_EMAIL, EDITOR_PASSWORD)
 
 
 def test_the_admin_works_under_its_own_policy(live_server, demo, watched):

@@ -11,7 +11,7 @@ from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfiel
 from coachhouse.models import ArticleIndexPage, ArticlePage, HomePage
 from course.models import CoursePage
 from lessons.models import LessonPage
-from tests.factories import ArticlePageFactory, make_site_tree
+from tests.factories import ArticlePageFactory, make_site_tree, sign_in_to_admin
 
 
 class PageTreeRulesTests(WagtailPageTests):
@@ -20,6 +20,12 @@ class PageTreeRulesTests(WagtailPageTests):
     @classmethod
     def setUpTestData(cls):
         cls.home, cls.course, cls.lessons, cls.index = make_site_tree(lessons=1)
+
+    def login(self, *args, **kwargs):
+        """Wagtail's test sign-in, with the admin's second factor given."""
+        user = super().login(*args, **kwargs)
+        sign_in_to_admin(self.client, user)
+        return user
 
     def test_home_page_sits_only_at_the_top_of_the_tree(self):
         self.assertAllowedParentPageTypes(HomePage, {Page})

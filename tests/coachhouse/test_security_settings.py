@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from coaching import services, tokens
-from tests.factories import WaitListEntryFactory
+from tests.factories import WaitListEntryFactory, sign_in_to_admin
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
@@ -221,7 +221,7 @@ def test_an_admin_preview_may_be_framed_by_the_admin_but_keeps_the_public_script
     client, site_tree, django_user_model
 ):
     editor = django_user_model.objects.create_superuser(email="editor@example.com")
-    client.force_login(editor)
+    sign_in_to_admin(client, editor)
     lesson = site_tree["lessons"][0]
 
     response = client.get(f"/admin/pages/{lesson.pk}/view_draft/")

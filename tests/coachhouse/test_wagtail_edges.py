@@ -27,6 +27,7 @@ from coachhouse.sanitise import (
 )
 from lessons.blocks import PROSE_FEATURES
 from tests.coachhouse.test_xss import public_sinks
+from tests.factories import sign_in_to_admin
 
 PROJECT_APPS = {"coachhouse", "accounts", "course", "lessons", "coaching"}
 
@@ -263,7 +264,7 @@ def test_documents_are_served_by_wagtails_view_as_downloads_that_cannot_run(clie
 
 @pytest.fixture
 def editor_client(client, django_user_model):
-    client.force_login(django_user_model.objects.create_superuser(email="editor@example.com"))
+    sign_in_to_admin(client, django_user_model.objects.create_superuser(email="editor@example.com"))
     return client
 
 

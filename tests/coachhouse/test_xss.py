@@ -25,6 +25,7 @@ from tests.factories import (
     UserFactory,
     WaitListEntryFactory,
     WaitListPageFactory,
+    sign_in_to_admin,
 )
 
 MARKER = "alert(1337)"
@@ -250,7 +251,7 @@ def test_payloads_render_inert_in_the_admin_the_coach_uses(
     client, site_tree, media, payload, django_user_model
 ):
     planted = plant(payload, site_tree)
-    client.force_login(django_user_model.objects.create_superuser(email="coach@example.com"))
+    sign_in_to_admin(client, django_user_model.objects.create_superuser(email="coach@example.com"))
     entry = planted["entry"]
 
     for url in [

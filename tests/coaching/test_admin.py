@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from coaching import services
 from coaching.models import WaitListEntry, WaitListEvent
-from tests.factories import UserFactory, WaitListEntryFactory
+from tests.factories import UserFactory, WaitListEntryFactory, sign_in_to_admin
 
 Status = WaitListEntry.Status
 
@@ -41,7 +41,7 @@ def coach(db):
 
 @pytest.fixture
 def coach_client(client, coach):
-    client.force_login(coach)
+    sign_in_to_admin(client, coach)
     return client
 
 

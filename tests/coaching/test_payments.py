@@ -21,6 +21,7 @@ from django.urls import URLResolver, get_resolver, reverse
 
 from coaching import stripe_client, tokens
 from coaching.models import Payment, StripeEvent, WaitListEntry, WaitListEvent
+from tests.factories import sign_in_to_admin
 from tests.stripe_server import API_VERSION, post_without_following
 
 Status = WaitListEntry.Status
@@ -394,7 +395,7 @@ def test_a_paid_checkout_books_the_person_and_sends_a_receipt_and_a_note_to_the_
     )
     page = client.get(success_path(payment.stripe_session_id))
     assert BOOKED_TEXT in page.content.decode()
-    assert "A receipt is on its way to robin@example.com" in page.content.decode()
+    assert "A receipt is on its way to your email address" in page.content.decode()
 
 
 def test_the_success_page_says_confirming_while_the_payment_is_pending(
@@ -756,7 +757,7 @@ def test_without_stripe_keys_the_coach_can_mark_the_person_booked_in_the_admin(
     client, no_stripe_keys, invited_entry
 ):
     coach = get_user_model().objects.create_superuser(email="coach@example.com", password="pw")
-    client.force_login(coach)
+    sign_in_to_admin(client, coach)
 
     response = client.post(
         f"/admin/coaching/wait-list/status/{invited_entry.pk}/", {"to": Status.BOOKED}

@@ -240,11 +240,9 @@ def _tampered(token: str) -> str:
             lambda entry, purpose: _tampered(tokens.make_token(entry, purpose)), id="tampered"
         ),
         pytest.param(
-            lambda entry, purpose: signing.dumps(
-                {"id": entry.pk, "t": int(entry.created_at.timestamp())},
-                key="not-the-site-secret",
-                salt=purpose,
-            ),
+            lambda entry, purpose: signing.TimestampSigner(
+                key="not-the-site-secret", salt=purpose
+            ).sign(entry.public_id.hex),
             id="forged",
         ),
         pytest.param(

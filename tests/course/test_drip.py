@@ -9,7 +9,7 @@ from django.urls import reverse
 from course import selectors, services
 from course.models import Enrolment, LessonProgress
 from lessons.models import LessonPage
-from tests.factories import UserFactory
+from tests.factories import UserFactory, sign_in_to_admin
 
 BODY_SENTENCE = "Start with what you want."  # the lesson body the factories write
 UTC = datetime.UTC
@@ -130,7 +130,7 @@ def test_visitors_who_are_not_enrolled_still_see_the_sign_up_teaser(dripped, cli
 
 
 def test_editors_who_are_not_enrolled_read_locked_lessons(dripped, client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    sign_in_to_admin(client, UserFactory(is_staff=True, is_superuser=True))
 
     assert BODY_SENTENCE in client.get(dripped[1].url).content.decode()
 
@@ -199,7 +199,7 @@ def test_the_dashboard_says_what_opens_next_and_when(dripped, learner, learner_c
 
 
 def test_editors_see_the_drip_schedule_on_the_course_edit_page(dripped, course, client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    sign_in_to_admin(client, UserFactory(is_staff=True, is_superuser=True))
 
     page = client.get(reverse("wagtailadmin_pages:edit", args=[course.pk])).content.decode()
 
@@ -210,7 +210,7 @@ def test_editors_see_the_drip_schedule_on_the_course_edit_page(dripped, course, 
 
 
 def test_the_drip_schedule_panel_on_a_new_course_asks_for_lessons(site_tree, client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    sign_in_to_admin(client, UserFactory(is_staff=True, is_superuser=True))
     url = reverse("wagtailadmin_pages:add", args=["course", "coursepage", site_tree["home"].pk])
 
     page = client.get(url).content.decode()

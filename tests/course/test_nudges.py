@@ -210,7 +210,7 @@ def test_the_command_prints_what_it_did(enrolment, mailoutbox, django_capture_on
     assert len(mailoutbox) == 1
 
 
-def test_run_periodic_runs_the_wait_list_expiry_and_the_reminders(learner):
+def test_run_periodic_runs_the_wait_list_expiry_the_reminders_and_clearsessions(learner):
     out = io.StringIO()
 
     call_command("run_periodic", stdout=out)
@@ -218,6 +218,8 @@ def test_run_periodic_runs_the_wait_list_expiry_and_the_reminders(learner):
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("coaching_expire: Removed 0 unconfirmed entries")
     assert lines[1] == "course_nudges: Sent 0 course reminders."
+    assert lines[2] == "clearsessions: Removed expired sessions."
+    assert lines[3] == "email_requeue_stale: Queued 0 emails again."
 
 
 # Take a break -------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from tests.factories import (
     CoachingPackageFactory,
     UserFactory,
     WaitListEntryFactory,
+    sign_in_to_admin,
 )
 
 FUNNEL = "/admin/course-reports/course-funnel/"
@@ -87,7 +88,7 @@ def coach(db):
 
 @pytest.fixture
 def coach_client(client, coach):
-    client.force_login(coach)
+    sign_in_to_admin(client, coach)
     return client
 
 
@@ -338,7 +339,7 @@ def test_learner_cannot_open_a_report(client, learner, url):
 def test_editor_without_report_permission_is_refused(client, db, url):
     editor = UserFactory(email="writer@example.com", is_staff=True)
     editor.user_permissions.add(Permission.objects.get(codename="access_admin"))
-    client.force_login(editor)
+    sign_in_to_admin(client, editor)
 
     response = client.get(url)
 
@@ -354,7 +355,7 @@ def test_group_with_view_enrolment_permission_sees_reports(client, cohort):
     )
     assistant = UserFactory(email="assistant@example.com", is_staff=True)
     assistant.groups.add(group)
-    client.force_login(assistant)
+    sign_in_to_admin(client, assistant)
 
     assert client.get(FUNNEL).status_code == 200
 

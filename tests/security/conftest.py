@@ -29,6 +29,7 @@ from tests.factories import (
     UserFactory,
     WaitListEntryFactory,
     WaitListPageFactory,
+    sign_in_to_admin,
 )
 from tests.stripe_server import StripeServer
 
@@ -191,7 +192,7 @@ def client_for(world):
     def make(who: str, **kwargs) -> Client:
         client = Client(**kwargs)
         if who != "anonymous":
-            client.force_login(getattr(world, who))
+            sign_in_to_admin(client, getattr(world, who))
         return client
 
     return make

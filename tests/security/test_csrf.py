@@ -22,7 +22,7 @@ from coaching import services as coaching_services
 from coaching import tokens
 from coaching.models import Payment, WaitListEntry
 from course.models import Enrolment, LessonProgress, Reflection
-from tests.factories import UserFactory, WaitListEntryFactory
+from tests.factories import UserFactory, WaitListEntryFactory, sign_in_to_admin
 from tests.security.conftest import PASSWORD, RESTRICTION_PASSWORD, verified_user
 from tests.security.test_url_inventory import (
     PAGE_TYPES,
@@ -47,7 +47,7 @@ def strict_client(who=None) -> Client:
     """A browser with CSRF checks on, as in production, holding a CSRF cookie but no token."""
     client = Client(enforce_csrf_checks=True)
     if who is not None:
-        client.force_login(who)
+        sign_in_to_admin(client, who)
     csrf_token(client)
     return client
 
@@ -381,7 +381,11 @@ def test_the_form_table_covers_every_form_on_the_site():
         "account_reauthenticate",
         "account_reset_password_from_key",
         "wagtaildocs_serve",  # the document password form posts to its own view (below)
-    }
+        # A code from an authenticator app: tests/security/test_admin_lockout.py posts them.
+        "second-factor", "second-factor-setup", "mfa_authenticate", "mfa_reauthenticate",
+        "mfa_index", "mfa_activate_totp", "mfa_deactivate_totp", "mfa_view_recovery_codes",
+        "mfa_generate_recovery_codes", "mfa_download_recovery_codes",
+    }  # fmt: skip
     form_views = {
         "account_signup", "account_login", "account_request_login_code",
         "account_confirm_login_code", "account_email_verification_sent",
@@ -397,6 +401,7 @@ def test_the_form_table_covers_every_form_on_the_site():
         "account_inactive", "account_reset_password_done", "account_reset_password_from_key_done",
         "accounts:dashboard", "accounts:export", "course:notes", "course:certificate",
         "coaching:payment-success", "sitemap", "article-feed", "wagtail_serve",
+        "robots-txt", "accounts:deleted",
     }  # fmt: skip
     unaccounted = set(ROUTES) - form_views - covered_elsewhere - takes_no_post - EXEMPT
     assert unaccounted == set(), f"new views: add their forms to FORMS: {sorted(unaccounted)}"

@@ -61,6 +61,9 @@ NOT_FOUND = status(404)
 NOT_ALLOWED = status(405)
 SIGN_IN = status(302, to=("/accounts/login/",))
 ADMIN_SIGN_IN = status(302, to=("/admin/login/",))
+# allauth's pages for one's own authenticators: shown, or sent to a recent sign-in first, or
+# "nothing of that kind" (404) for someone without one.
+MFA_PAGE = status(200, 302, 404)
 
 
 @dataclass(frozen=True)
@@ -196,6 +199,44 @@ ROUTES: dict[str, Route] = {
         LEARNER, path_of("accounts:export"), owner_sees=(OWNER_EMAIL, OWNER_REFLECTION)
     ),
     "accounts:delete": Route(LEARNER, path_of("accounts:delete")),
+    # Shown once, to the browser that just deleted its account; anyone else goes home.
+    # allauth's MFA pages: a staff member signing in through allauth gives their code here
+    # (without a sign-in under way there is nothing to answer); the rest manage one's own
+    # authenticators, so they are a signed-in person's.
+    "mfa_authenticate": Route(
+        PUBLIC,
+        path_of("mfa_authenticate"),
+        anonymous=status(302, to=("/accounts/login/",)),
+        other=status(302),
+        staff=status(302),
+    ),
+    "mfa_reauthenticate": Route(
+        LEARNER, path_of("mfa_reauthenticate"), other=MFA_PAGE, staff=MFA_PAGE
+    ),
+    "mfa_index": Route(LEARNER, path_of("mfa_index")),
+    "mfa_activate_totp": Route(
+        LEARNER, path_of("mfa_activate_totp"), other=MFA_PAGE, staff=MFA_PAGE
+    ),
+    "mfa_deactivate_totp": Route(
+        LEARNER, path_of("mfa_deactivate_totp"), other=MFA_PAGE, staff=MFA_PAGE
+    ),
+    "mfa_view_recovery_codes": Route(
+        LEARNER, path_of("mfa_view_recovery_codes"), other=MFA_PAGE, staff=MFA_PAGE
+    ),
+    "mfa_generate_recovery_codes": Route(
+        LEARNER, path_of("mfa_generate_recovery_codes"), other=MFA_PAGE, staff=MFA_PAGE
+    ),
+    "mfa_download_recovery_codes": Route(
+        LEARNER, path_of("mfa_download_recovery_codes"), other=MFA_PAGE, staff=MFA_PAGE
+    ),
+    "robots-txt": Route(PUBLIC, path_of("robots-txt")),
+    "accounts:deleted": Route(
+        PUBLIC,
+        path_of("accounts:deleted"),
+        anonymous=status(302, to=("/",)),
+        other=status(302, to=("/",)),
+        staff=status(302, to=("/",)),
+    ),
     "accounts:unsubscribe": Route(
         PUBLIC,
         unsubscribe_url(),

@@ -4,13 +4,19 @@ from django.core.management.base import BaseCommand, CommandError
 from coachhouse.tasks import run_periodic as run_periodic_task
 
 # Each app's own periodic command, in order. One failing does not stop the others.
-JOBS = ("coaching_expire", "course_nudges")
+# Django's `clearsessions` deletes expired sessions, which nothing else ever removes;
+# `email_requeue_stale` sends again the emails of a worker that died while sending.
+JOBS = ("coaching_expire", "course_nudges", "clearsessions", "email_requeue_stale")
+# What to print for a job that prints nothing itself.
+DONE = {"clearsessions": "Removed expired sessions."}
 
 
 class Command(BaseCommand):
     help = (
-        "Run every periodic job: expire the wait list (coaching_expire), then send course "
-        "reminders (course_nudges). Meant for cron or a systemd timer, daily or hourly."
+        "Run every periodic job: expire the wait list (coaching_expire), send course "
+        "reminders (course_nudges), delete expired sessions (clearsessions), queue again the "
+        "emails of a worker that died (email_requeue_stale). Meant for cron or a systemd "
+        "timer, daily or hourly."
     )
 
     def add_arguments(self, parser):
@@ -30,6 +36,8 @@ class Command(BaseCommand):
             self.stdout.write(f"{job}: ", ending="")
             try:
                 call_command(job, stdout=self.stdout, stderr=self.stderr)
+                if job in DONE:
+                    self.stdout.write(DONE[job])
             except Exception as error:  # report it, run the rest, then fail the command
                 self.stderr.write(f"{job} failed: {error!r}")
                 failed.append(job)

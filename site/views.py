@@ -1,0 +1,64 @@
+"""Site-wide views that are not pages: robots.txt and the answer to too many requests."""
+
+import functools
+from collections.abc import Callable
+
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+from django_ratelimit.core import get_usage
+
+
+@require_GET
+@cache_control(public=True, max_age=24 * 60 * 60)
+def robots_txt(request):
+    """What crawlers may visit, and where the sitemap is."""
+    return render(
+        request,
+        "robots.txt",
+        {"sitemap_url": request.build_absolute_uri(reverse("sitemap"))},
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+def too_many_requests(request, seconds_left: int):
+    """The site's own 429 page: what happened, and how long to wait."""
+    minutes = max(1, -(-int(seconds_left) // 60))
+    response = render(
+        request,
+        "429.html",
+        {"minutes": minutes, "plural": "s" if minutes != 1 else ""},
+        status=429,
+    )
+    response["Retry-After"] = str(max(1, int(seconds_left)))
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def limit_posts(*limits: tuple[str, str | Callable]):
+    """Refuse a view's POSTs past any of `limits` ((rate, key) as django-ratelimit reads
+    them) with the 429 page. Every POST counts; looking at the form counts for nothing."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method == "POST":
+                usages = [
+                    get_usage(
+                        request,
+                        group=f"{view.__module__}.{view.__name__}:{n}",
+                        key=key,
+                        rate=rate,
+                        increment=True,
+                    )
+                    for n, (rate, key) in enumerate(limits)
+                ]
+                limited = [usage for usage in usages if usage and usage["should_limit"]]
+                if limited:
+                    return too_many_requests(request, max(u["time_left"] for u in limited))
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
