@@ -12,6 +12,7 @@ urlpatterns = [
     # Ahead of Wagtail's own admin/login/: the same sign-in, with a limit on password guesses.
     path("admin/login/", RateLimitedLoginView.as_view()),
     path("admin/", include(wagtailadmin_urls)),
+    path("accounts/", include("accounts.allauth_urls")),  # allauth views the site extends
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("course.urls")),
@@ -20,6 +21,9 @@ urlpatterns = [
     path("sitemap.xml", sitemap, name="sitemap"),
     path("feed/", ArticleFeed(), name="article-feed"),
 ]
+
+# Every 429, allauth's too: the site's own page, saying how long to wait.
+handler429 = "accounts.auth_views.rate_limited"
 
 if settings.DEBUG:
     from django.conf.urls.static import static

@@ -80,7 +80,7 @@ def sign_up_from_article(page, live_server, demo, email: str) -> None:
 
     page.get_by_label("Your email address").fill(email)
     page.get_by_role("button", name="Unlock the free course").click()
-    expect(page).to_have_url(path_of(live_server, "/accounts/confirm-email/"))
+    expect(page).to_have_url(path_of(live_server, "/accounts/login/code/confirm/"))
     enter_code(page, emailed_code(email, "Your code to get started"))
 
     expect(page).to_have_url(path_of(live_server, lessons[0].url))

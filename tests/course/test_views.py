@@ -18,7 +18,7 @@ from tests.factories import (
 
 BODY_SENTENCE = "Start with what you want."  # the lesson body the factories write
 TEASER_HEADING = "This lesson is part of the free course"
-CONFIRM_EMAIL_URL = "/accounts/confirm-email/"  # allauth: enter the emailed code here
+CONFIRM_EMAIL_URL = "/accounts/login/code/confirm/"  # allauth: enter the emailed code here
 CODE = re.compile(r"\b[A-Z0-9]{4}-[A-Z0-9]{4}\b")
 
 
