@@ -21,6 +21,13 @@ class SignupForm(AllauthSignupForm):
             return None, None
 
 
+class NameForm(forms.Form):
+    """The name on the person's certificates and in the emails they get."""
+
+    first_name = forms.CharField(label="First name", max_length=150)
+    last_name = forms.CharField(label="Last name", max_length=150, required=False)
+
+
 class MarketingConsentForm(forms.Form):
     marketing = forms.BooleanField(
         required=False,

@@ -167,6 +167,11 @@ class Enrolment(models.Model):
     certificate_id = models.UUIDField(
         default=uuid.uuid4, unique=True, editable=False, help_text="Public id of the certificate."
     )
+    # What the certificate says, recorded when it is issued and never changed after: a lesson
+    # the coach adds later is new to the graduate, not missing from their certificate.
+    certificate_issued_at = models.DateTimeField(null=True, blank=True)
+    certificate_course_title = models.CharField(max_length=255, blank=True)
+    certificate_lesson_count = models.PositiveSmallIntegerField(null=True, blank=True)
     source_page = models.ForeignKey(
         "wagtailcore.Page",
         null=True,

@@ -11,8 +11,7 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.services import user_set_name
-from course import selectors, services
+from course import certificates, selectors, services
 from course.attribution import source_from_request, source_to_params
 from course.forms import CertificateNameForm, ReflectionForm
 from course.models import CoursePage, Enrolment
@@ -178,26 +177,37 @@ def completed(request, course_id: int):
         messages.info(request, "Finish every lesson to get your certificate.")
         lesson = progress.resume_lesson
         return redirect(lesson.url if lesson else course.url)
+    enrolment = progress.enrolment
     form = CertificateNameForm(
         request.POST if request.method == "POST" else None, user=request.user
     )
     if request.method == "POST" and form.is_valid():
-        user_set_name(user=request.user, **form.cleaned_data)
-        messages.success(request, "Your certificate shows your name now.")
+        certificates.certificate_issue(enrolment=enrolment, **form.cleaned_data)
+        messages.success(request, "Your certificate is ready.")
         return redirect("course:completed", course_id=course.pk)
     return render(
         request,
         "course/completed.html",
-        {"course": course, "enrolment": progress.enrolment, "progress": progress, "form": form},
+        {
+            "course": course,
+            "enrolment": enrolment,
+            "progress": progress,
+            "form": form,
+            "issued": certificates.certificate_is_issued(enrolment),
+            "new_lessons": certificates.lessons_added_since_completion(progress),
+        },
+        status=400 if form.errors else 200,
     )
 
 
 def certificate(request, certificate_id):
     """A public, printable certificate; its address is how an employer verifies it."""
     enrolment = get_object_or_404(
-        Enrolment.objects.select_related("user", "course").filter(completed_at__isnull=False),
+        Enrolment.objects.select_related("user").filter(certificate_issued_at__isnull=False),
         certificate_id=certificate_id,
     )
+    if not certificates.certificate_is_issued(enrolment):
+        raise Http404("No such certificate.")
     return render(request, "course/certificate.html", {"enrolment": enrolment})
 
 
