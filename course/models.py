@@ -68,6 +68,8 @@ class CoursePage(ViewRestrictionsMixin, Page):
 
     parent_page_types = ["coachhouse.HomePage"]
     subpage_types = ["lessons.LessonPage"]
+    # The admin lists a course's lessons in course order, not by when they were last edited.
+    admin_default_ordering = "ord"
 
     class Meta:
         verbose_name = "course"

@@ -4,13 +4,14 @@ from django.core.management.base import BaseCommand, CommandError
 from coachhouse.tasks import run_periodic as run_periodic_task
 
 # Each app's own periodic command, in order. One failing does not stop the others.
-JOBS = ("coaching_expire", "course_nudges")
+JOBS = ("coaching_expire", "course_nudges", "publish_due_pages")
 
 
 class Command(BaseCommand):
     help = (
-        "Run every periodic job: expire the wait list (coaching_expire), then send course "
-        "reminders (course_nudges). Meant for cron or a systemd timer, daily or hourly."
+        "Run every periodic job: expire the wait list (coaching_expire), send course "
+        "reminders (course_nudges) and publish scheduled pages (publish_due_pages). Meant for "
+        "cron or a systemd timer, hourly."
     )
 
     def add_arguments(self, parser):
