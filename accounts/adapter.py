@@ -1,6 +1,7 @@
 """allauth customised through its adapter, as allauth intends."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.utils import has_verified_email
 from django.conf import settings
 
 from accounts import signin
@@ -45,7 +46,8 @@ class AccountAdapter(DefaultAccountAdapter):
             "site_name": settings.WAGTAIL_SITE_NAME,
             "base_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/"),
             "code_minutes": signin.code_minutes(),
-            "is_new": user is None or user.last_login is None,
+            # New until they have proven the address: their first code gets them started.
+            "is_new": user is None or not has_verified_email(user, email),
             **context,
         }
         super().send_mail(template_prefix, email, context)

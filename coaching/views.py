@@ -5,6 +5,7 @@ import functools
 import re
 
 import stripe
+from allauth.account.utils import has_verified_email
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
@@ -69,10 +70,16 @@ def waitlist_page_serve(page, request, *args, **kwargs):
             )
             status = 429
         elif form.is_valid():
-            services.waitlist_join(
+            user = request.user if request.user.is_authenticated else None
+            verified = user is not None and has_verified_email(user, user.email)
+            entry, created = services.waitlist_join(
                 details=services.JoinDetails(**form.cleaned_data),
-                user=request.user if request.user.is_authenticated else None,
+                user=user,
+                address_verified=verified,
             )
+            if created and entry.status == Status.WAITING:
+                # A verified learner is on the list at once: show them their place.
+                return redirect("coaching:status", token=tokens.make_token(entry, tokens.STATUS))
             # The same answer whether the address was new or already on the list.
             return redirect(page.url + "?joined=1")
         else:
@@ -80,7 +87,14 @@ def waitlist_page_serve(page, request, *args, **kwargs):
     else:
         form = JoinForm(initial=_initial(request), can_share_reflections=_can_share(request))
     context = page.get_context(request, *args, **kwargs)
-    context.update(form=form, joined=request.GET.get("joined") == "1")
+    my_entry = selectors.entry_for_learner(request.user)
+    context.update(
+        form=form,
+        joined=request.GET.get("joined") == "1",
+        my_entry=my_entry,
+        my_position=selectors.entry_position(my_entry) if my_entry else None,
+        my_status_token=tokens.make_token(my_entry, tokens.STATUS) if my_entry else "",
+    )
     response = TemplateResponse(request, page.get_template(request), context, status=status)
     response["Cache-Control"] = "private, no-store"
     return response

@@ -51,7 +51,6 @@ def sign_up(client, email: str, next_url: str = ""):
 def verified(email: str) -> User:
     user = UserFactory(email=email)
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    User.objects.filter(pk=user.pk).update(last_login="2026-01-01T09:00Z")
     return user
 
 
