@@ -245,3 +245,15 @@ def test_a_known_and_a_new_address_do_the_same_work_before_the_answer(db, mailou
     assert all(CODE.search(message.body) for message in mailoutbox)
     ratio = statistics.median(t for t, _ in new) / statistics.median(t for t, _ in known)
     assert 0.6 < ratio < 1.6, f"new/known sign-up time {ratio:.2f}"
+
+
+def test_a_mistyped_email_from_a_course_keeps_the_course_and_its_words(client, course):
+    client.get(start_url(course))
+
+    response = sign_up(client, "not-an-address", start_url(course))
+
+    assert response.status_code == 200
+    page = text(response)
+    assert course.title in page and course.outcome in page
+    assert "Unlock the free course" in page
+    assert "Enter a valid email address." in page
