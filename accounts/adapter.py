@@ -15,6 +15,7 @@ class AccountAdapter(DefaultAccountAdapter):
         # After wrong passwords; a code that had its tries gets its own page instead.
         "too_many_login_attempts": "Too many wrong tries. Please wait five minutes and try "
         "again, or sign in with an emailed code.",
+        "incorrect_code": "That code doesn’t match.",
         "rate_limited": "That’s a lot of requests in a short time. Please wait a minute and "
         "try again.",
     }

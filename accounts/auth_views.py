@@ -166,6 +166,13 @@ class RequestLoginCodeView(allauth_views.RequestLoginCodeView):
         context["code_minutes"] = signin.code_minutes()
         return context
 
+    def _redirect_to_pending_stage(self, request, stage):
+        # allauth sends anyone with a code pending back to it; a person who asks for a new
+        # code ("Send a new code" on the code page) gets one, which replaces the old.
+        if request.method == "POST":
+            return None
+        return super()._redirect_to_pending_stage(request, stage)
+
     def form_valid(self, form):
         signin.retry_forget(self.request)
         return super().form_valid(form)
