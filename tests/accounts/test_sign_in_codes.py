@@ -278,3 +278,18 @@ def test_send_a_new_code_on_the_code_page_starts_afresh(db, client, mailoutbox):
     assert "You have 2 more tries." in text(client.post(CONFIRM, {"code": "AAAA-AAAC"}))
     assert client.post(CONFIRM, {"code": code_in(mailoutbox[-1])}).status_code == 302
     assert client.session.get("_auth_user_id")
+
+
+def test_after_sign_up_the_first_lesson_shows_one_message_not_three(
+    client, course, lessons, mailoutbox
+):
+    client.get(start_url(course))
+    response = sign_up(client, "one.message@example.com", start_url(course))
+    client.get(response["Location"])  # the code page, where allauth's "code sent" would show
+
+    response = client.post(CONFIRM, {"code": code_in(mailoutbox[-1])}, follow=True)
+
+    assert response.redirect_chain[-1][0] == lessons[0].url
+    messages = re.findall(r'<p class="message message--[a-z]+">(.*?)</p>', response.content.decode())
+    assert len(messages) == 1, messages
+    assert "You're in!" in unescape(messages[0])

@@ -251,3 +251,84 @@ def test_a_certificate_reads_the_same_before_and_after_the_coach_adds_a_lesson(
     page.goto(url)
     assert seen(page) == before
     shot(page, "certificate-after-new-lesson")
+
+
+# Screenshots of the other pages this work changed, for a person to look at ----------------
+
+
+def signed_in_as(page, live_server, user) -> None:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+
+
+@pytest.mark.skipif(not SHOTS_DIR, reason="screenshots only: set SHOTS_DIR to take them")
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_screenshots_of_the_other_changed_pages(live_server, demo, page, viewport, settings):
+    page.set_viewport_size(viewport)
+    course, lessons = demo["course"], demo["lessons"]
+
+    page.goto(f"{live_server.url}/learn/{course.pk}/start/")
+    page.get_by_label("Your email address").fill("not-an-address")
+    page.get_by_label("Your email address").evaluate("el => el.removeAttribute('required')")
+    page.get_by_label("Your email address").evaluate("el => el.type = 'text'")
+    page.get_by_role("button", name="Unlock the free course").click()
+    expect(page.get_by_text("Enter a valid email address.")).to_be_visible()
+    shot(page, "signup-mistyped")
+    page.goto(f"{live_server.url}/accounts/login/")
+    shot(page, "sign-in")
+    if viewport == PHONE:
+        page.get_by_text("Menu").click()
+        shot(page, "phone-menu-open")
+
+    page.goto(f"{live_server.url}{lessons[0].url}")
+    shot(page, "lesson-free-preview")
+
+    newcomer = get_user_model().objects.create_user("new@example.com")
+    signed_in_as(page, live_server, newcomer)
+    page.goto(f"{live_server.url}/my/")
+    shot(page, "dashboard-new-person")
+    page.context.clear_cookies()
+
+    user = get_user_model().objects.create_user("grad@example.com")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    enrolment, _ = course_services.enrolment_create(user=user, course=course)
+    for lesson in lessons:
+        course_services.lesson_complete(user=user, lesson=lesson)
+    signed_in_as(page, live_server, user)
+    page.goto(f"{live_server.url}/learn/{course.pk}/completed/")
+    shot(page, "completed-name-first")
+    page.get_by_label("First name").fill("Grace")
+    page.get_by_label("Last name").fill("Hopper")
+    page.get_by_role("button", name="Issue my certificate").click()
+    expect(page.get_by_text("You finished all 8 lessons")).to_be_visible()
+    shot(page, "completed-issued")
+    LessonPageFactory(parent=CoursePage.objects.get(pk=course.pk), title="Salary talks")
+    page.goto(f"{live_server.url}/my/")
+    expect(page.get_by_text("1 new lesson since you finished")).to_be_visible()
+    shot(page, "dashboard-graduate-new-lesson")
+    page.goto(f"{live_server.url}/account/")
+    shot(page, "account")
+    page.goto(f"{live_server.url}/coaching/")
+    shot(page, "waitlist-page-signed-in")
+    page.get_by_label("Your name").fill("Grace Hopper")
+    page.get_by_label("Where are you in your job search?").select_option(index=1)
+    page.get_by_label("What do you want from coaching?").fill("Practise interviews.")
+    page.get_by_role("button", name="Join the wait list").click()
+    expect(page.locator(".position")).to_be_visible()
+    page.goto(f"{live_server.url}/coaching/")
+    shot(page, "waitlist-page-on-the-list")
+    page.context.clear_cookies()
+
+    settings.ACCOUNT_RATE_LIMITS = {"signup": "1/m/ip"}
+    for email in ("a@example.com", "b@example.com"):
+        page.context.clear_cookies()
+        page.goto(f"{live_server.url}/accounts/signup/")
+        page.get_by_label("Email").fill(email)
+        page.get_by_role("button", name="Send my code").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Please wait a minute")
+    shot(page, "429")
