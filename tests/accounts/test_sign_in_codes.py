@@ -290,6 +290,7 @@ def test_after_sign_up_the_first_lesson_shows_one_message_not_three(
     response = client.post(CONFIRM, {"code": code_in(mailoutbox[-1])}, follow=True)
 
     assert response.redirect_chain[-1][0] == lessons[0].url
-    messages = re.findall(r'<p class="message message--[a-z]+">(.*?)</p>', response.content.decode())
+    html = response.content.decode()
+    messages = re.findall(r'<p class="message message--[a-z]+">(.*?)</p>', html)
     assert len(messages) == 1, messages
     assert "You're in!" in unescape(messages[0])
