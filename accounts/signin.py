@@ -61,7 +61,9 @@ def retry_pending(request) -> CodeRetry | None:
     data = request.session.get(RETRY_SESSION_KEY)
     if not isinstance(data, dict) or not data.get("email"):
         return None
-    return CodeRetry(email=data["email"], reason=data.get("reason", ""), next_url=data["next"])
+    return CodeRetry(
+        email=data["email"], reason=data.get("reason", ""), next_url=data.get("next") or ""
+    )
 
 
 def retry_forget(request) -> None:
