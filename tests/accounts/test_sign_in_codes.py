@@ -171,9 +171,9 @@ def test_a_closed_account_gets_no_code_but_the_same_page(db, client, mailoutbox)
 # Two requests at the same moment need a database that takes them (SQLite's in-memory test
 # database locks the table); the sequential case below runs everywhere.
 @pytest.mark.postgres
-def test_a_double_clicked_sign_up_sends_one_code_and_both_answers_lead_to_it(
-    transactional_db, mailoutbox
-):
+# Committed data for the threads; serialized rollback restores Wagtail's root page and site.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_double_clicked_sign_up_sends_one_code_and_both_answers_lead_to_it(mailoutbox):
     first = Client()
     first.get(reverse("account_signup"))
     first.cookies["csrftoken"] = "a" * 32  # the browser's own cookie, sent with both posts
