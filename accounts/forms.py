@@ -4,12 +4,12 @@ from django.db import IntegrityError, transaction
 
 
 class SignupForm(AllauthSignupForm):
-    """allauth's sign-up, settling two sign-ups with one address at the same moment.
+    """allauth's sign-up, where the database's unique constraint says whether the address is new.
 
-    allauth checks the address is free, then saves; a second request that passed the check at
-    the same time meets the database's unique constraint instead. It gets allauth's own
-    answer for an address that already has an account (the same page, and an email to the
-    owner), so the race neither fails nor tells anyone the address is known.
+    The view asks it to create the account whatever allauth's check found (see
+    accounts/auth_views.py): for a known address, or one that another request created a
+    moment ago, the insert meets the constraint and `try_save` answers (None, None) with
+    `account_already_exists` set. Both kinds of address do the same work.
     """
 
     def try_save(self, request):
@@ -18,7 +18,14 @@ class SignupForm(AllauthSignupForm):
                 return super().try_save(request)
         except IntegrityError:
             self.account_already_exists = True
-            return super().try_save(request)
+            return None, None
+
+
+class NameForm(forms.Form):
+    """The name on the person's certificates and in the emails they get."""
+
+    first_name = forms.CharField(label="First name", max_length=150)
+    last_name = forms.CharField(label="Last name", max_length=150, required=False)
 
 
 class MarketingConsentForm(forms.Form):

@@ -20,7 +20,7 @@ from django_ratelimit.core import get_usage
 
 from accounts import second_factor as second_factor_rules
 from accounts import services, tokens
-from accounts.forms import DeleteAccountForm, MarketingConsentForm, SecondFactorForm
+from accounts.forms import DeleteAccountForm, MarketingConsentForm, NameForm, SecondFactorForm
 
 DELETED_KEPT_KEY = "account_deleted_kept"
 
@@ -37,14 +37,24 @@ def dashboard(request):
 def account(request):
     """Email, password, email preferences, and the way to take or delete one's data."""
     user = request.user
+    posted = request.POST if request.method == "POST" else None
+    action = request.POST.get("action") if posted else None
+    name_form = NameForm(
+        posted if action == "name" else None,
+        initial={"first_name": user.first_name, "last_name": user.last_name},
+    )
     form = MarketingConsentForm(
-        request.POST if request.method == "POST" else None,
+        posted if posted is not None and action != "name" else None,
         initial={
             "marketing": user.marketing_consent_at is not None,
             "course_reminders": user.course_emails_unsubscribed_at is None,
         },
     )
-    if request.method == "POST" and form.is_valid():
+    if action == "name" and name_form.is_valid():
+        services.user_set_name(user=user, **name_form.cleaned_data)
+        messages.success(request, "Your name is saved. Your certificates show it now.")
+        return redirect("accounts:account")
+    if posted is not None and action != "name" and form.is_valid():
         services.user_set_marketing_consent(user=user, consent=form.cleaned_data["marketing"])
         services.user_set_course_emails(user=user, subscribed=form.cleaned_data["course_reminders"])
         messages.success(request, "Your email preferences are saved.")
@@ -52,7 +62,8 @@ def account(request):
     return render(
         request,
         "accounts/account.html",
-        {"form": form, "has_password": user.has_usable_password()},
+        {"form": form, "name_form": name_form, "has_password": user.has_usable_password()},
+        status=400 if posted is not None else 200,
     )
 
 

@@ -60,6 +60,16 @@ class WaitListIndexView(IndexView):
 class WaitListInspectView(InspectView):
     template_name = "coaching/admin/entry_inspect.html"
 
+    def get_field_display_value(self, field_name, field):
+        value = super().get_field_display_value(field_name, field)
+        return "—" if value is None else value
+
+    def get_share_reflections_display_value(self):
+        return "Yes" if self.object.share_reflections else "No"
+
+    def get_user_display_value(self):
+        return self.object.user.email if self.object.user_id else "No account"
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         entry = self.object
@@ -126,6 +136,14 @@ class InviteNextView(WagtailAdminTemplateMixin, FormView):
     def dispatch(self, request, *args, **kwargs):
         _require(request, self.permission_policy, "change")
         return super().dispatch(request, *args, **kwargs)
+
+    def get_breadcrumbs_items(self):
+        # Wagtail's default trail is "Home" alone, which the header shows as the page's title.
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("coaching_waitlist:index"), "label": "Wait list"},
+            {"url": "", "label": self.page_title},
+        ]
 
     def get_initial(self):
         return {"count": 1, "seen_version": services.waitlist_queue_version()}

@@ -2,6 +2,7 @@
 
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
+from accounts.models import normalise_email
 from coaching.models import CoachingSettings, WaitListEntry
 from course.models import Enrolment
 
@@ -29,6 +30,20 @@ def entry_position(entry: WaitListEntry) -> int | None:
         return None
     ids = list(waiting_queue().values_list("pk", flat=True))
     return ids.index(entry.pk) + 1 if entry.pk in ids else None
+
+
+def entry_for_learner(user) -> WaitListEntry | None:
+    """The signed-in person's own place on the list (by their address), while they hold one."""
+    if not user.is_authenticated:
+        return None
+    return (
+        WaitListEntry.objects.filter(
+            email=normalise_email(user.email),
+            status__in=[Status.UNCONFIRMED, Status.WAITING, Status.INVITED, Status.BOOKED],
+        )
+        .order_by("pk")
+        .first()
+    )
 
 
 def status_counts() -> dict[str, int]:

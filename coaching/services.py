@@ -60,11 +60,15 @@ class JoinDetails:
     share_reflections: bool = False
 
 
-def waitlist_join(*, details: JoinDetails, user=None) -> tuple[WaitListEntry, bool]:
+def waitlist_join(
+    *, details: JoinDetails, user=None, address_verified: bool = False
+) -> tuple[WaitListEntry, bool]:
     """Add a person (unconfirmed) and email their confirmation link.
 
     Joining again with a known address creates nothing and reveals nothing to the form:
-    the person already on the list is emailed their status link instead.
+    the person already on the list is emailed their status link instead. A signed-in learner
+    joining with their own address, which they have proven (`address_verified`), is on the
+    list at once: a confirmation link would prove nothing new.
     """
     email = normalise_email(details.email)
     # A signed-in learner is linked only when they join with their own address; only a
@@ -85,7 +89,9 @@ def waitlist_join(*, details: JoinDetails, user=None) -> tuple[WaitListEntry, bo
     except IntegrityError:
         # The same address joined in a concurrent request: one entry, as the constraint says.
         entry, created = WaitListEntry.objects.get(email=email), False
-    if created:
+    if created and linked is not None and address_verified:
+        entry = waitlist_confirm(entry=entry)
+    elif created:
         transaction.on_commit(lambda: emails.send_confirmation(entry))
     else:
         transaction.on_commit(lambda: emails.send_already_on_list(entry))

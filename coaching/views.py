@@ -6,6 +6,7 @@ import logging
 import re
 
 import stripe
+from allauth.account.utils import has_verified_email
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
@@ -66,10 +67,15 @@ def waitlist_join(page, request, *args, **kwargs):
         )
         status = 429
     elif form.is_valid():
-        services.waitlist_join(
+        user = request.user if request.user.is_authenticated else None
+        entry, created = services.waitlist_join(
             details=services.JoinDetails(**form.cleaned_data),
-            user=request.user if request.user.is_authenticated else None,
+            user=user,
+            address_verified=user is not None and has_verified_email(user, user.email),
         )
+        if created and entry.status == Status.WAITING:
+            # A verified learner is on the list at once: show them their place.
+            return redirect("coaching:status", token=tokens.make_token(entry, tokens.STATUS))
         # The same answer whether the address was new or already on the list.
         return redirect(page.url + "?joined=1")
     else:

@@ -69,6 +69,8 @@ class CoursePage(PrivacyMixin, Page):
 
     parent_page_types = ["coachhouse.HomePage"]
     subpage_types = ["lessons.LessonPage"]
+    # The admin lists a course's lessons in course order, not by when they were last edited.
+    admin_default_ordering = "ord"
 
     class Meta:
         verbose_name = "course"
@@ -171,6 +173,11 @@ class Enrolment(models.Model):
         default=False,
         help_text="The learner's choice; until they make it, the certificate says noindex.",
     )
+    # What the certificate says, recorded when it is issued and never changed after: a lesson
+    # the coach adds later is new to the graduate, not missing from their certificate.
+    certificate_issued_at = models.DateTimeField(null=True, blank=True)
+    certificate_course_title = models.CharField(max_length=255, blank=True)
+    certificate_lesson_count = models.PositiveSmallIntegerField(null=True, blank=True)
     source_page = models.ForeignKey(
         "wagtailcore.Page",
         null=True,

@@ -14,8 +14,7 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.services import user_set_name
-from course import selectors, services
+from course import certificates, selectors, services
 from course.attribution import source_from_request, source_to_params
 from course.forms import CertificateNameForm, ReflectionForm
 from course.models import CoursePage, Enrolment
@@ -200,6 +199,7 @@ def completed(request, course_id: int):
         messages.info(request, "Finish every lesson to get your certificate.")
         lesson = progress.resume_lesson
         return redirect(lesson.url if lesson else course.url)
+    enrolment = progress.enrolment
     form = CertificateNameForm(
         request.POST if request.method == "POST" else None,
         user=request.user,
@@ -207,16 +207,30 @@ def completed(request, course_id: int):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        user_set_name(user=request.user, first_name=data["first_name"], last_name=data["last_name"])
-        services.enrolment_set_certificate_searchable(
-            enrolment=progress.enrolment, searchable=data["searchable"]
+        first_issue = enrolment.certificate_issued_at is None
+        certificates.certificate_issue(
+            enrolment=enrolment, first_name=data["first_name"], last_name=data["last_name"]
         )
-        messages.success(request, "Your certificate is up to date.")
+        services.enrolment_set_certificate_searchable(
+            enrolment=enrolment, searchable=data["searchable"]
+        )
+        messages.success(
+            request,
+            "Your certificate is ready." if first_issue else "Your certificate is up to date.",
+        )
         return redirect("course:completed", course_id=course.pk)
     return render(
         request,
         "course/completed.html",
-        {"course": course, "enrolment": progress.enrolment, "progress": progress, "form": form},
+        {
+            "course": course,
+            "enrolment": enrolment,
+            "progress": progress,
+            "form": form,
+            "issued": certificates.certificate_is_issued(enrolment),
+            "new_lessons": certificates.lessons_added_since_completion(progress),
+        },
+        status=400 if form.errors else 200,
     )
 
 
@@ -224,9 +238,11 @@ def completed(request, course_id: int):
 def certificate(request, certificate_id):
     """A public, printable certificate; its address is how an employer verifies it."""
     enrolment = get_object_or_404(
-        Enrolment.objects.select_related("user", "course").filter(completed_at__isnull=False),
+        Enrolment.objects.select_related("user").filter(certificate_issued_at__isnull=False),
         certificate_id=certificate_id,
     )
+    if not certificates.certificate_is_issued(enrolment):
+        raise Http404("No such certificate.")
     response = render(request, "course/certificate.html", {"enrolment": enrolment})
     if not enrolment.certificate_searchable:
         response["X-Robots-Tag"] = "noindex"

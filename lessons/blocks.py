@@ -124,7 +124,7 @@ class ChecklistBlock(blocks.StructBlock):
     """A short list of actions to tick off."""
 
     title = blocks.CharBlock(max_length=120, default="Your checklist")
-    items = blocks.ListBlock(blocks.CharBlock(max_length=250), min_num=1)
+    items = blocks.ListBlock(blocks.CharBlock(max_length=250, label="Item"), min_num=1)
 
     class Meta:
         icon = "list-ul"

@@ -31,6 +31,7 @@ urlpatterns = [
     path("admin/2fa/", account_views.second_factor, name="second-factor"),
     path("admin/2fa/setup/", account_views.second_factor_setup, name="second-factor-setup"),
     path("admin/", include(wagtailadmin_urls)),
+    path("accounts/", include("accounts.allauth_urls")),  # allauth views the site extends
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("course.urls")),
@@ -45,6 +46,9 @@ urlpatterns = [
     path("robots.txt", robots_txt, name="robots-txt"),
     path("feed/", ArticleFeed(), name="article-feed"),
 ]
+
+# Every 429, allauth's too: the site's own page, saying how long to wait.
+handler429 = "accounts.auth_views.rate_limited"
 
 if settings.DEBUG:
     from django.conf.urls.static import static

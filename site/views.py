@@ -25,12 +25,7 @@ def robots_txt(request):
 def too_many_requests(request, seconds_left: int):
     """The site's own 429 page: what happened, and how long to wait."""
     minutes = max(1, -(-int(seconds_left) // 60))
-    response = render(
-        request,
-        "429.html",
-        {"minutes": minutes, "plural": "s" if minutes != 1 else ""},
-        status=429,
-    )
+    response = render(request, "429.html", {"minutes": minutes}, status=429)
     response["Retry-After"] = str(max(1, int(seconds_left)))
     response["Cache-Control"] = "private, no-store"
     return response

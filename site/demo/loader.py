@@ -151,7 +151,7 @@ def _article(index: ArticleIndexPage, course: CoursePage, data: dict, report: De
             "heading": "Unlock the free course",
             "text": (
                 f"“{course.title}” takes you from “I’m stuck” to a plan, one short lesson "
-                "at a time. It’s free, and all you need is your email address."
+                "at a time. It’s free, and your progress is saved as you go."
             ),
             "button_label": "Unlock the free course",
         },

@@ -192,26 +192,17 @@ def test_graduate_joins_the_wait_list_is_invited_pays_and_is_booked(
     page.get_by_label("Where are you in your job search?").select_option("interviewing")
     page.get_by_label("What do you want from coaching?").fill("Rehearse the final interviews.")
     page.get_by_role("button", name="Join the wait list").click()
-    expect(page).to_have_url(live_server.url + "/coaching/?joined=1")
-    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
-    entry = WaitListEntry.objects.get()
-    assert (entry.email, entry.name, entry.status) == (email, name, Status.UNCONFIRMED)
-    assert entry.user.email == email
-
-    # Double opt-in: opening the link changes nothing (mail scanners prefetch links)...
-    confirm_path = emailed_path(email, "Confirm your place", "/waitlist/confirm/")
-    page.goto(live_server.url + confirm_path)
-    expect(page.get_by_role("heading", level=1)).to_have_text("Confirm your place")
-    confirm = page.get_by_role("button", name="Confirm my place")
-    expect(confirm).to_be_visible()
-    entry.refresh_from_db()
-    assert entry.status == Status.UNCONFIRMED
-    # ...the button does.
-    confirm.click()
+    # Signed in with a verified address: on the list at once, no confirmation link to open.
     expect(page).to_have_url(re.compile(re.escape(live_server.url) + r"/waitlist/status/[^/]+/$"))
-    expect(page.get_by_label("Position 1")).to_contain_text("You’re next in line.")
-    entry.refresh_from_db()
-    assert entry.status == Status.WAITING
+    expect(page.locator(".position")).to_have_text("1You’re number 1 · you’re next in line")
+    entry = WaitListEntry.objects.get()
+    assert (entry.email, entry.name, entry.status) == (email, name, Status.WAITING)
+    assert entry.user.email == email
+    assert emails_to(email, "Confirm your place") == []
+    # Back on the coaching page, they see their place, not the form again.
+    page.goto(live_server.url + "/coaching/")
+    expect(page.get_by_role("heading", name="You’re on the list")).to_be_visible()
+    expect(page.get_by_role("button", name="Join the wait list")).to_have_count(0)
     assert len(emails_to(email, "You're on the wait list: number 1")) == 1
 
     # The coach, in the same browser, invites the next person from the admin.

@@ -22,7 +22,7 @@ from tests.factories import (
 
 Status = WaitListEntry.Status
 
-NEXT_IN_LINE = "You’re next in line."
+NEXT_IN_LINE = "You’re number 1 · you’re next in line"
 RATE_LIMITED = "That's a lot of sign-ups from here in a short time."
 CHECK_EMAIL = "Check your email"
 

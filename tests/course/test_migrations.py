@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from course.models import LessonProgress
+from course.models import Enrolment, LessonProgress
 from tests.factories import UserFactory
 
 
@@ -38,3 +38,30 @@ def test_answers_given_before_the_flag_existed_are_noted_on_their_lessons(site_t
         )
     )
     assert flags == {lessons[0].pk: False, lessons[1].pk: True, lessons[2].pk: True}
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_certificates_issued_before_the_record_existed_keep_what_they_said(site_tree):
+    course, lessons = site_tree["course"], site_tree["lessons"]
+    graduate_id, learner_id = UserFactory().pk, UserFactory().pk
+    before = [("course", "0006_enrolment_certificate_record")]
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes("course")
+    old_apps = migrate(before)
+    try:
+        OldEnrolment = old_apps.get_model("course", "Enrolment")  # noqa: N806
+        OldProgress = old_apps.get_model("course", "LessonProgress")  # noqa: N806
+        finished = "2026-05-01T10:00Z"
+        OldEnrolment.objects.create(user_id=graduate_id, course_id=course.pk, completed_at=finished)
+        OldEnrolment.objects.create(user_id=learner_id, course_id=course.pk)
+        for lesson in lessons:
+            OldProgress.objects.create(
+                user_id=graduate_id, lesson_id=lesson.pk, completed_at="2026-04-30T10:00Z"
+            )
+    finally:
+        migrate(latest)
+
+    graduate = Enrolment.objects.get(user_id=graduate_id)
+    assert graduate.certificate_course_title == course.title
+    assert graduate.certificate_lesson_count == len(lessons)
+    assert graduate.certificate_issued_at == graduate.completed_at
+    assert Enrolment.objects.get(user_id=learner_id).certificate_issued_at is None

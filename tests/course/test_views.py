@@ -10,7 +10,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.urls import reverse
 
-from course import services
+from course import certificates, services
 from course.models import Enrolment, LessonProgress, Reflection
 from tests.factories import (
     ArticlePageFactory,
@@ -19,7 +19,7 @@ from tests.factories import (
 
 BODY_SENTENCE = "Start with what you want."  # the lesson body the factories write
 TEASER_HEADING = "This lesson is part of the free course"
-CONFIRM_EMAIL_URL = "/accounts/confirm-email/"  # allauth: enter the emailed code here
+CONFIRM_EMAIL_URL = "/accounts/login/code/confirm/"  # allauth: enter the emailed code here
 CODE = re.compile(r"\b[A-Z0-9]{4}-[A-Z0-9]{4}\b")
 
 
@@ -399,7 +399,13 @@ def test_completion_page_waits_for_the_last_lesson_then_links_the_certificate(
     response = learner_client.get(completed_url)
     assert response.status_code == 200
     certificate_id = Enrolment.objects.get(user=learner).certificate_id
-    assert reverse("course:certificate", args=[certificate_id]) in response.content.decode()
+    certificate_url = reverse("course:certificate", args=[certificate_id])
+    assert "Your name for the certificate" in response.content.decode()
+    assert certificate_url not in response.content.decode(), "a name first"
+
+    response = learner_client.post(completed_url, {"first_name": "Sam", "last_name": "Lee"})
+    assert response.status_code == 302
+    assert certificate_url in learner_client.get(completed_url).content.decode()
 
 
 def test_certificate_is_public_and_names_the_learner_and_the_course(client, course, lessons):
@@ -407,6 +413,8 @@ def test_certificate_is_public_and_names_the_learner_and_the_course(client, cour
     enrolment, _ = services.enrolment_create(user=user, course=course)
     for lesson in lessons:
         services.lesson_complete(user=user, lesson=lesson)
+    enrolment.refresh_from_db()
+    certificates.certificate_issue(enrolment=enrolment, first_name="Sam", last_name="Rivera")
 
     response = client.get(reverse("course:certificate", args=[enrolment.certificate_id]))
 

@@ -22,6 +22,7 @@ from coaching import services as coaching_services
 from coaching import tokens
 from coaching.models import CoachingSettings, Payment, WaitListEntry
 from course import services as course_services
+from course.certificates import certificate_issue
 from course.models import Enrolment
 from tests.factories import (
     ArticlePageFactory,
@@ -98,6 +99,7 @@ def world(site_tree) -> World:
         user=owner, lesson=lessons[1], block_id=block_id, prompt="?", answer=OWNER_REFLECTION
     )
     enrolment.refresh_from_db()
+    certificate_issue(enrolment=enrolment, first_name="Olivia", last_name="Ownersby")
 
     entry = coaching_services.waitlist_confirm(
         entry=WaitListEntryFactory(

@@ -169,7 +169,7 @@ FORMS: dict[str, Form] = {
     ),
     "enter the sign-up code": Form(
         None,
-        lambda w, x: reverse("account_email_verification_sent"),
+        lambda w, x: reverse("account_confirm_login_code"),
         _last_code,
         lambda w, x: EmailAddress.objects.filter(email=x["signup_email"], verified=True).exists(),
         before=_signup_code_step,

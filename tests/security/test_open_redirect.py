@@ -166,7 +166,7 @@ def test_sign_up_by_code_ends_on_site(db, mailoutbox):
         assert response.status_code == 302
         walk.get(response["Location"])
         response = walk.post(
-            reverse("account_email_verification_sent") + query(next=walk.payload),
+            reverse("account_confirm_login_code") + query(next=walk.payload),
             {"code": code_in(mailoutbox), "next": walk.payload},
         )
         assert response.status_code == 302

@@ -25,7 +25,7 @@ def is_the_sites_429(response) -> bool:
     return (
         response.status_code == 429
         and int(response["Retry-After"]) > 0
-        and "Too many tries" in page
+        and "a lot of tries in a short time" in page
         and "site-header" in page  # the site's own layout, not a bare error
     )
 

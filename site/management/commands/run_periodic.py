@@ -5,8 +5,15 @@ from coachhouse.tasks import run_periodic as run_periodic_task
 
 # Each app's own periodic command, in order. One failing does not stop the others.
 # Django's `clearsessions` deletes expired sessions, which nothing else ever removes;
-# `email_requeue_stale` sends again the emails of a worker that died while sending.
-JOBS = ("coaching_expire", "course_nudges", "clearsessions", "email_requeue_stale")
+# `email_requeue_stale` sends again the emails of a worker that died while sending;
+# `publish_due_pages` runs Wagtail's `publish_scheduled` for pages whose time has come.
+JOBS = (
+    "coaching_expire",
+    "course_nudges",
+    "clearsessions",
+    "email_requeue_stale",
+    "publish_due_pages",
+)
 # What to print for a job that prints nothing itself.
 DONE = {"clearsessions": "Removed expired sessions."}
 
@@ -15,8 +22,8 @@ class Command(BaseCommand):
     help = (
         "Run every periodic job: expire the wait list (coaching_expire), send course "
         "reminders (course_nudges), delete expired sessions (clearsessions), queue again the "
-        "emails of a worker that died (email_requeue_stale). Meant for cron or a systemd "
-        "timer, daily or hourly."
+        "emails of a worker that died (email_requeue_stale) and publish scheduled pages "
+        "(publish_due_pages). Meant for cron or a systemd timer, hourly."
     )
 
     def add_arguments(self, parser):

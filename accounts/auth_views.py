@@ -1,0 +1,220 @@
+"""allauth's sign-up and sign-in views with the site's answers where a code runs out, a known
+address signs up again, or a form is sent twice. Each is allauth's own view, extended."""
+
+from allauth.account import app_settings as allauth_settings
+from allauth.account import views as allauth_views
+from allauth.account.adapter import get_adapter
+from allauth.account.stages import LoginByCodeStage, LoginStageController
+from allauth.account.utils import complete_signup, perform_login
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+
+from accounts import signin
+from coachhouse.views import too_many_requests
+
+
+def _with_next(path: str, next_url: str | None) -> str:
+    return f"{path}?{urlencode({'next': next_url})}" if next_url else path
+
+
+def _code_page(next_url: str | None) -> str:
+    return _with_next(reverse("account_confirm_login_code"), next_url)
+
+
+class SignupView(allauth_views.SignupView):
+    """One email address is all it takes; the code that follows proves the address.
+
+    A new address gets an account and a code; an address that has an account gets a code to
+    sign in with. Both are sent to the same page with the same words, so the page tells
+    nobody whether an account exists. A double-clicked form sends one code.
+    """
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        with signin.first_submit(self.request, email) as earlier_session:
+            if earlier_session is None:
+                response = self._sign_up_or_in(form, email)
+                # Saved now, so a double click's second answer can hand this session on.
+                self.request.session.save()
+                return response
+        response = HttpResponseRedirect(_code_page(self.get_next_url()))
+        if earlier_session and earlier_session != self.request.session.session_key:
+            _hand_over_session(response, earlier_session)
+        return response
+
+    def _sign_up_or_in(self, form, email: str):
+        # Try to create the account whatever allauth's check found, so that a known address
+        # takes as long as a new one; the unique constraint decides (accounts/forms.py).
+        form.account_already_exists = False
+        user, response = form.try_save(self.request)
+        if response is not None:
+            return response
+        if user is not None:
+            return complete_signup(
+                self.request,
+                user,
+                allauth_settings.EMAIL_VERIFICATION,
+                self.get_success_url(),
+            )
+        # A known address: its owner signs in with the code. A closed account gets no code
+        # (allauth emails "account exists" instead), on the same page.
+        user = signin.user_for_email(email)
+        if user is not None and not user.is_active:
+            user = None
+        return perform_login(
+            self.request,
+            user,
+            redirect_url=self.get_success_url(),
+            signup=True,
+            email=email,
+        )
+
+
+def _drop_message(request, text: str) -> None:
+    storage = messages.get_messages(request)
+    kept = [message for message in storage if str(message.message) != str(text)]
+    storage.used = True
+    for message in kept:
+        messages.add_message(request, message.level, message.message, message.extra_tags)
+
+
+def _hand_over_session(response, session_key: str) -> None:
+    """Give the browser the session in which its first submit stashed the code, as
+    SessionMiddleware would have set it."""
+    response.set_cookie(
+        settings.SESSION_COOKIE_NAME,
+        session_key,
+        max_age=settings.SESSION_COOKIE_AGE,
+        domain=settings.SESSION_COOKIE_DOMAIN,
+        path=settings.SESSION_COOKIE_PATH,
+        secure=settings.SESSION_COOKIE_SECURE or None,
+        httponly=settings.SESSION_COOKIE_HTTPONLY or None,
+        samesite=settings.SESSION_COOKIE_SAMESITE,
+    )
+
+
+class ConfirmLoginCodeView(allauth_views.ConfirmLoginCodeView):
+    """Enter the emailed code; says how many tries are left, and when a code has expired or
+    had its tries, offers one button that sends a new code to the same address."""
+
+    def dispatch(self, request, *args, **kwargs):
+        stage = LoginStageController.enter(request, LoginByCodeStage.key)
+        retry = None
+        if stage is not None and signin.code_has_expired(stage.state):
+            retry = signin.CodeRetry(
+                email=stage.state.get("email", ""),
+                reason="expired",
+                next_url=self._next_for(stage),
+            )
+        self._pending = stage
+        response = super().dispatch(request, *args, **kwargs)
+        if retry is not None and retry.email:
+            return self._send_new_code_page(retry)
+        return response
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        stage = self._pending
+        if isinstance(response, HttpResponseRedirect) and stage is not None:
+            # allauth forgot the code after its last try; offer a new one, not the sign-in form
+            # and its "too many attempts" (a new code works at once).
+            _drop_message(self.request, get_adapter().error_messages["too_many_login_attempts"])
+            return self._send_new_code_page(
+                signin.CodeRetry(
+                    email=stage.state.get("email", ""),
+                    reason="used_up",
+                    next_url=self._next_for(stage),
+                )
+            )
+        return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        failed = self.stage.state.get("failed_attempts", 0) if self.stage else 0
+        context["tries_left"] = max(0, allauth_settings.LOGIN_BY_CODE_MAX_ATTEMPTS - failed)
+        context["failed_attempts"] = failed
+        context["code_minutes"] = signin.code_minutes()
+        return context
+
+    def _next_for(self, stage) -> str:
+        next_url = self.get_next_url() or stage.login.redirect_url or ""
+        if next_url and not url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={self.request.get_host()}
+        ):
+            return ""
+        return next_url
+
+    def _send_new_code_page(self, retry: signin.CodeRetry):
+        if not retry.email:
+            return HttpResponseRedirect(reverse("account_request_login_code"))
+        signin.retry_remember(self.request, retry)
+        return HttpResponseRedirect(
+            _with_next(reverse("account_request_login_code"), retry.next_url)
+        )
+
+
+class RequestLoginCodeView(allauth_views.RequestLoginCodeView):
+    """Ask for a sign-in code; after a code ran out, one button sends a new one to the same
+    address."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["retry"] = signin.retry_pending(self.request)
+        context["code_minutes"] = signin.code_minutes()
+        return context
+
+    def _redirect_to_pending_stage(self, request, stage):
+        # allauth sends anyone with a code pending back to it; a person who asks for a new
+        # code ("Send a new code" on the code page) gets one, which replaces the old.
+        if request.method == "POST":
+            return None
+        return super()._redirect_to_pending_stage(request, stage)
+
+    def form_valid(self, form):
+        signin.retry_forget(self.request)
+        return super().form_valid(form)
+
+
+# Which of allauth's limits (ACCOUNT_RATE_LIMITS) each of its pages counts against.
+RATE_LIMIT_ACTIONS = {
+    "account_signup": ("signup",),
+    "account_login": ("login", "login_failed"),
+    "account_request_login_code": ("request_login_code",),
+    "account_confirm_login_code": ("request_login_code",),
+    "account_reset_password": ("reset_password",),
+    "account_email_verification_sent": ("confirm_email",),
+    "account_email": ("manage_email", "confirm_email"),
+    "account_change_password": ("change_password",),
+}
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _rate_seconds(rate: str) -> int:
+    """The period of one allauth rate such as "5/300s/key" or "20/m/ip", in seconds."""
+    try:
+        period = rate.strip().split("/")[1]
+        count, unit = period[:-1] or "1", period[-1]
+        return int(count) * UNITS[unit]
+    except (IndexError, KeyError, ValueError):
+        return 60
+
+
+def wait_seconds(request) -> int:
+    """At most how long the visitor must wait before the page will take them again."""
+    match = getattr(request, "resolver_match", None)
+    actions = RATE_LIMIT_ACTIONS.get(match.url_name if match else "", ())
+    rates = [
+        rate
+        for action in actions
+        for rate in (allauth_settings.RATE_LIMITS.get(action) or "").split(",")
+        if rate.strip()
+    ]
+    return max((_rate_seconds(rate) for rate in rates), default=60)
+
+
+def rate_limited(request, exception=None):
+    """Every 429 the site answers: its own page, saying how long to wait."""
+    return too_many_requests(request, wait_seconds(request))
