@@ -103,9 +103,7 @@ def test_an_expired_code_offers_one_button_that_sends_a_new_code_and_keeps_the_c
     assert "Send a new code to late.reader@example.com" in page
     assert "Too many" not in page
 
-    response = client.post(
-        SEND_NEW, {"email": "late.reader@example.com", "next": next_url}
-    )
+    response = client.post(SEND_NEW, {"email": "late.reader@example.com", "next": next_url})
     assert response.status_code == 302
     assert len(mailoutbox) == 2
     response = client.post(response["Location"], {"code": code_in(mailoutbox[-1])}, follow=True)
