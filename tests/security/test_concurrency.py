@@ -25,6 +25,7 @@ from tests.factories import (
     WaitListEntryFactory,
     WaitListPageFactory,
     make_site_tree,
+    sign_in_to_admin,
 )
 
 ROUNDS = 3
@@ -239,10 +240,11 @@ def test_two_coaches_pressing_invite_at_once_in_the_admin_send_one_round(rounds,
         for _ in range(8):
             WaitListEntryFactory(waiting=True)
         coaches = [
-            signed_in(
+            sign_in_to_admin(
+                browser(),
                 UserFactory(
                     email=f"coach{n}.{round_}@example.com", is_staff=True, is_superuser=True
-                )
+                ),
             )
             for n in range(2)
         ]
