@@ -17,4 +17,15 @@ urlpatterns = [
         auth_views.ConfirmLoginCodeView.as_view(),
         name="account_confirm_login_code",
     ),
+    path("inactive/", auth_views.AccountInactiveView.as_view(), name="account_inactive"),
+    path(
+        "reauthenticate/",
+        auth_views.ReauthenticateView.as_view(),
+        name="account_reauthenticate",
+    ),
+    path(
+        "2fa/reauthenticate/",
+        auth_views.ReauthenticateWithCodeView.as_view(),
+        name="mfa_reauthenticate",
+    ),
 ]

@@ -1,11 +1,14 @@
 """allauth's sign-up and sign-in views with the site's answers where a code runs out, a known
 address signs up again, or a form is sent twice. Each is allauth's own view, extended."""
 
+from email.utils import parseaddr
+
 from allauth.account import app_settings as allauth_settings
 from allauth.account import views as allauth_views
 from allauth.account.adapter import get_adapter
 from allauth.account.stages import LoginByCodeStage, LoginStageController
 from allauth.account.utils import complete_signup, perform_login
+from allauth.mfa.base import views as mfa_views
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponseRedirect
@@ -176,6 +179,35 @@ class RequestLoginCodeView(allauth_views.RequestLoginCodeView):
     def form_valid(self, form):
         signin.retry_forget(self.request)
         return super().form_valid(form)
+
+
+class AccountInactiveView(allauth_views.AccountInactiveView):
+    """A closed account: kind words, and the address that reaches the coach."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["contact_email"] = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+        return context
+
+
+class NothingToConfirmMixin:
+    """Someone with neither a password nor an authenticator app, who signs in with emailed
+    codes, has nothing to confirm: allauth counts them as confirmed (and would answer 403
+    here), so they go on to where they were going."""
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if user.is_authenticated and not get_adapter().get_reauthentication_methods(user):
+            return HttpResponseRedirect(self.get_next_url() or reverse("accounts:account"))
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ReauthenticateView(NothingToConfirmMixin, allauth_views.ReauthenticateView):
+    """Confirm it's you with your password."""
+
+
+class ReauthenticateWithCodeView(NothingToConfirmMixin, mfa_views.ReauthenticateView):
+    """Confirm it's you with a code from your authenticator app."""
 
 
 # Which of allauth's limits (ACCOUNT_RATE_LIMITS) each of its pages counts against.
