@@ -198,3 +198,50 @@ def test_an_admin_can_confirm_with_the_authenticator_app_instead(db, client):
     )
     assert response.status_code == 302
     assert response["Location"] == "/account/"
+
+
+# The second factor ----------------------------------------------------------------------------
+
+MFA_MANAGEMENT = [
+    "mfa_index",
+    "mfa_activate_totp",
+    "mfa_deactivate_totp",
+    "mfa_view_recovery_codes",
+    "mfa_generate_recovery_codes",
+    "mfa_download_recovery_codes",
+]
+
+
+@pytest.mark.parametrize("name", MFA_MANAGEMENT)
+def test_allauths_second_factor_pages_send_people_to_the_sites_own(db, client, name):
+    client.force_login(learner())
+    assert client.get(reverse(name))["Location"] == reverse("accounts:account")
+
+    editor = with_password(learner(is_staff=True, is_superuser=True))
+    client.force_login(editor)
+    assert client.get(reverse(name))["Location"] == reverse("second-factor-setup")
+
+    give_authenticator(editor)
+    assert client.get(reverse(name))["Location"] == reverse("second-factor")
+
+
+def test_an_admin_signing_in_with_a_code_gives_the_authenticator_code_on_the_sites_page(
+    db, client, mailoutbox
+):
+    admin = admin_with_authenticator()
+    client.post(reverse("account_request_login_code"), {"email": admin.email})
+    response = client.post(reverse("account_confirm_login_code"), {"code": code_in(mailoutbox[-1])})
+    assert response["Location"] == reverse("mfa_authenticate")
+
+    response = client.get(reverse("mfa_authenticate"))
+    page = text(response)
+    html = response.content.decode()
+    assert 'class="site-header' in html
+    assert "Code from your authenticator app" in page
+    assert [phrase for phrase in STOCK if phrase in html] == []
+    assert 'name="code"' in html
+    assert 'id="logout-from-stage"' in html
+
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code(TEST_TOTP_SECRET)})
+    assert response.status_code == 302
+    assert client.get(reverse("accounts:account")).status_code == 200
