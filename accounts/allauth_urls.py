@@ -28,6 +28,12 @@ urlpatterns = [
         auth_views.ConfirmLoginCodeView.as_view(),
         name="account_confirm_login_code",
     ),
+    path("email/", auth_views.EmailView.as_view(), name="account_email"),
+    path(
+        "confirm-email/",
+        auth_views.ConfirmEmailVerificationCodeView.as_view(),
+        name="account_email_verification_sent",
+    ),
     path("inactive/", auth_views.AccountInactiveView.as_view(), name="account_inactive"),
     path(
         "reauthenticate/",
