@@ -16,6 +16,10 @@ class AccountAdapter(DefaultAccountAdapter):
         "too_many_login_attempts": "Too many wrong tries. Please wait five minutes and try "
         "again, or sign in with an emailed code.",
         "incorrect_code": "That code doesn’t match.",
+        # Changing the email address (one address per person).
+        "duplicate_email": "That’s the address you sign in with already.",
+        "email_taken": "That address belongs to another account here, so I can’t move yours "
+        "to it. Sign in with it to use that account.",
         "rate_limited": "That’s a lot of requests in a short time. Please wait a minute and "
         "try again.",
     }

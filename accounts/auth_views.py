@@ -1,13 +1,18 @@
 """allauth's sign-up and sign-in views with the site's answers where a code runs out, a known
 address signs up again, or a form is sent twice. Each is allauth's own view, extended."""
 
+import time
+from email.utils import parseaddr
+
 from allauth.account import app_settings as allauth_settings
 from allauth.account import views as allauth_views
 from allauth.account.adapter import get_adapter
 from allauth.account.stages import LoginByCodeStage, LoginStageController
 from allauth.account.utils import complete_signup, perform_login
+from allauth.mfa.base import views as mfa_views
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -176,6 +181,137 @@ class RequestLoginCodeView(allauth_views.RequestLoginCodeView):
     def form_valid(self, form):
         signin.retry_forget(self.request)
         return super().form_valid(form)
+
+
+# Changing the email address ------------------------------------------------------------------
+
+# The address a person asked to move to, and when: the site's own note in the session, so the
+# email page can show the change while its code works, and "cancel" can end it.
+EMAIL_CHANGE_KEY = "email_change_requested"
+
+
+def _email_change_pending(request) -> str | None:
+    """The address this person asked to change to, while the code sent there still works."""
+    requested = request.session.get(EMAIL_CHANGE_KEY)
+    if not requested:
+        return None
+    expired = time.time() - requested["at"] > allauth_settings.EMAIL_VERIFICATION_BY_CODE_TIMEOUT
+    if expired or requested["email"] == request.user.email:
+        return None
+    return requested["email"]
+
+
+class EmailView(allauth_views.EmailView):
+    """One address per person (ACCOUNT_CHANGE_EMAIL): see it, change it with a code sent to the
+    new address, send that code again or cancel. The old address stays until the code."""
+
+    def post(self, request, *args, **kwargs):
+        if "action_cancel" in request.POST:
+            request.session.pop(EMAIL_CHANGE_KEY, None)
+            messages.info(
+                request, f"I’ve cancelled the change. You still sign in with {request.user.email}."
+            )
+            return HttpResponseRedirect(reverse("account_email"))
+        if "action_add" not in request.POST:
+            # allauth's buttons for a list of addresses (make primary, remove): one address here.
+            return HttpResponseRedirect(reverse("account_email"))
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        self.request.session[EMAIL_CHANGE_KEY] = {
+            "email": form.cleaned_data["email"],
+            "at": time.time(),
+        }
+        return response
+
+    def get_success_url(self):
+        url = super().get_success_url()
+        if url == reverse("account_email_verification_sent"):
+            return _with_next(url, reverse("account_email"))
+        return url
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["pending_email"] = _email_change_pending(self.request)
+        return context
+
+
+class ConfirmEmailVerificationCodeView(allauth_views.ConfirmEmailVerificationCodeView):
+    """The code that proves an address: at sign-up, or for a signed-in person's change of
+    address, while that change is pending (a cancelled change's code changes nothing)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        self._changing_to = None
+        if request.user.is_authenticated:
+            self._changing_to = _email_change_pending(request)
+            if self._changing_to is None:
+                return HttpResponseRedirect(reverse("account_email"))
+        response = super().dispatch(request, *args, **kwargs)
+        if self._changing_to and getattr(response, "url", None) == reverse("account_email"):
+            # allauth has finished with this change (its code ran out, or was used): so has
+            # the email page.
+            request.session.pop(EMAIL_CHANGE_KEY, None)
+        return response
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        new_email = self._changing_to
+        moved = get_user_model().objects.filter(pk=self.request.user.pk, email=new_email)
+        if new_email and moved.exists():
+            self.request.session.pop(EMAIL_CHANGE_KEY, None)
+            messages.success(self.request, f"Done: you now sign in with {new_email}.")
+        return response
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if self._changing_to and isinstance(response, HttpResponseRedirect):
+            # The code's last try: allauth would send a signed-in person to the sign-in page.
+            self.request.session.pop(EMAIL_CHANGE_KEY, None)
+            _drop_message(self.request, get_adapter().error_messages["too_many_login_attempts"])
+            messages.error(
+                self.request,
+                "That code didn’t match three times, so I’ve stopped the change to keep your "
+                f"account safe. You still sign in with {self.request.user.email}; ask for a "
+                "new code below if you’d like to try again.",
+            )
+            return HttpResponseRedirect(reverse("account_email"))
+        return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["changing_to"] = self._changing_to
+        context["code_minutes"] = signin.code_minutes()
+        return context
+
+
+class AccountInactiveView(allauth_views.AccountInactiveView):
+    """A closed account: kind words, and the address that reaches the coach."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["contact_email"] = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+        return context
+
+
+class NothingToConfirmMixin:
+    """Someone with neither a password nor an authenticator app, who signs in with emailed
+    codes, has nothing to confirm: allauth counts them as confirmed (and would answer 403
+    here), so they go on to where they were going."""
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if user.is_authenticated and not get_adapter().get_reauthentication_methods(user):
+            return HttpResponseRedirect(self.get_next_url() or reverse("accounts:account"))
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ReauthenticateView(NothingToConfirmMixin, allauth_views.ReauthenticateView):
+    """Confirm it's you with your password."""
+
+
+class ReauthenticateWithCodeView(NothingToConfirmMixin, mfa_views.ReauthenticateView):
+    """Confirm it's you with a code from your authenticator app."""
 
 
 # Which of allauth's limits (ACCOUNT_RATE_LIMITS) each of its pages counts against.

@@ -223,5 +223,15 @@ def second_factor_setup(request):
     )
 
 
+@login_required
+def second_factor_managed_here(request, *args, **kwargs):
+    """allauth's pages for managing a second factor: the site manages the admin's own (above),
+    and nobody else has one to manage."""
+    if not second_factor_rules.may_use_admin(request.user):
+        return redirect("accounts:account")
+    has_one = second_factor_rules.totp_authenticator(request.user) is not None
+    return redirect("second-factor" if has_one else "second-factor-setup")
+
+
 def _next(request) -> str:
     return second_factor_rules.safe_next(request)

@@ -64,6 +64,10 @@ ADMIN_SIGN_IN = status(302, to=("/admin/login/",))
 # allauth's pages for one's own authenticators: shown, or sent to a recent sign-in first, or
 # "nothing of that kind" (404) for someone without one.
 MFA_PAGE = status(200, 302, 404)
+SITES_SECOND_FACTOR = {
+    "other": status(302, to=("/account/",)),
+    "staff": status(302, to=("/admin/2fa/",)),
+}
 
 
 @dataclass(frozen=True)
@@ -213,21 +217,19 @@ ROUTES: dict[str, Route] = {
     "mfa_reauthenticate": Route(
         LEARNER, path_of("mfa_reauthenticate"), other=MFA_PAGE, staff=MFA_PAGE
     ),
-    "mfa_index": Route(LEARNER, path_of("mfa_index")),
-    "mfa_activate_totp": Route(
-        LEARNER, path_of("mfa_activate_totp"), other=MFA_PAGE, staff=MFA_PAGE
-    ),
-    "mfa_deactivate_totp": Route(
-        LEARNER, path_of("mfa_deactivate_totp"), other=MFA_PAGE, staff=MFA_PAGE
-    ),
+    # allauth's pages for managing one's authenticators: the site manages the admin's on its
+    # own page, so these send staff there and anyone else to their account page.
+    "mfa_index": Route(LEARNER, path_of("mfa_index"), **SITES_SECOND_FACTOR),
+    "mfa_activate_totp": Route(LEARNER, path_of("mfa_activate_totp"), **SITES_SECOND_FACTOR),
+    "mfa_deactivate_totp": Route(LEARNER, path_of("mfa_deactivate_totp"), **SITES_SECOND_FACTOR),
     "mfa_view_recovery_codes": Route(
-        LEARNER, path_of("mfa_view_recovery_codes"), other=MFA_PAGE, staff=MFA_PAGE
+        LEARNER, path_of("mfa_view_recovery_codes"), **SITES_SECOND_FACTOR
     ),
     "mfa_generate_recovery_codes": Route(
-        LEARNER, path_of("mfa_generate_recovery_codes"), other=MFA_PAGE, staff=MFA_PAGE
+        LEARNER, path_of("mfa_generate_recovery_codes"), **SITES_SECOND_FACTOR
     ),
     "mfa_download_recovery_codes": Route(
-        LEARNER, path_of("mfa_download_recovery_codes"), other=MFA_PAGE, staff=MFA_PAGE
+        LEARNER, path_of("mfa_download_recovery_codes"), **SITES_SECOND_FACTOR
     ),
     "robots-txt": Route(PUBLIC, path_of("robots-txt")),
     "accounts:deleted": Route(
