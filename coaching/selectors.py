@@ -1,6 +1,6 @@
 """Reads about the wait list: the queue, a person's position, counts by status."""
 
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from accounts.models import normalise_email
 from coaching.models import CoachingSettings, WaitListEntry
@@ -33,12 +33,13 @@ def entry_position(entry: WaitListEntry) -> int | None:
 
 
 def entry_for_learner(user) -> WaitListEntry | None:
-    """The signed-in person's own place on the list (by their address), while they hold one."""
+    """The signed-in person's own place on the list, while they hold one: the entry linked to
+    their account (it stays theirs when they change their address) or made with their address."""
     if not user.is_authenticated:
         return None
     return (
         WaitListEntry.objects.filter(
-            email=normalise_email(user.email),
+            Q(user=user) | Q(email=normalise_email(user.email)),
             status__in=[Status.UNCONFIRMED, Status.WAITING, Status.INVITED, Status.BOOKED],
         )
         .order_by("pk")

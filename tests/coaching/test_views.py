@@ -180,6 +180,25 @@ def test_a_signed_in_learner_joining_with_their_email_is_linked_and_shares(clien
     assert (entry.user, entry.share_reflections) == (learner, True)
 
 
+def test_a_learner_on_the_list_sees_their_place_not_the_form_even_after_changing_address(
+    client, waitlist_page
+):
+    learner = UserFactory(email="sam@example.com")
+    client.force_login(learner)
+    client.post(waitlist_page.url, join_data(email="sam@example.com"))
+    services.waitlist_confirm(entry=WaitListEntry.objects.get())
+
+    before = text_of(client.get(waitlist_page.url))
+    learner.email = "sam.new@example.com"  # as allauth's change of address leaves it
+    learner.save()
+    after = text_of(client.get(waitlist_page.url))
+
+    for page in (before, after):
+        assert "You’re on the list" in page
+        assert "You’re number 1 · you’re next in line" in page
+        assert "Join the wait list</button>" not in page
+
+
 # Confirming -------------------------------------------------------------------------------
 
 
