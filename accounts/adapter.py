@@ -3,6 +3,8 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.utils import has_verified_email
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 
 from accounts import signin
 
@@ -23,6 +25,17 @@ class AccountAdapter(DefaultAccountAdapter):
         "rate_limited": "That’s a lot of requests in a short time. Please wait a minute and "
         "try again.",
     }
+
+    def clean_email(self, email: str) -> str:
+        """An address longer than the account's email field is refused: allauth would cut it
+        to fit, and send the code to an address that is not the person's."""
+        limit = get_user_model()._meta.get_field("email").max_length
+        if len(email) > limit:
+            raise ValidationError(
+                f"That address is {len(email)} characters long; an email address has at "
+                f"most {limit}. Please check it and try again."
+            )
+        return super().clean_email(email)
 
     def get_from_email(self) -> str:
         return settings.DEFAULT_FROM_EMAIL

@@ -7,6 +7,7 @@ out of search engines.
 """
 
 import datetime
+import html
 import time
 from unittest import mock
 
@@ -15,6 +16,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from coaching import tokens
 from coaching.models import Payment, WaitListEntry
 from course import services as course_services
@@ -110,3 +112,14 @@ def test_a_certificate_is_kept_by_no_cache_and_out_of_search_engines_unless_chos
     course_services.enrolment_set_certificate_searchable(
         enrolment=world.owner_enrolment, searchable=False
     )
+
+
+def test_an_address_too_long_to_keep_is_refused_not_cut_to_someone_elses(client, db, mailoutbox):
+    email = "a" * 250 + "@example.com"  # 262 characters; the account keeps at most 254
+
+    response = client.post(reverse("account_signup"), {"email": email})
+
+    assert response.status_code == 200
+    assert "an email address has at most 254" in html.unescape(response.content.decode())
+    assert mailoutbox == []
+    assert not User.objects.exists()
