@@ -136,7 +136,7 @@ def payment_fulfil(*, session) -> Payment | None:
                 payment.entry,
                 payment.entry.status,
             )
-        transaction.on_commit(lambda: emails.send_payment_receipt(payment))
+        emails.send_payment_receipt(payment)
     return payment
 
 

@@ -84,17 +84,19 @@ def waitlist_join(
     try:
         with transaction.atomic():
             entry, created = WaitListEntry.objects.get_or_create(email=email, defaults=fields)
+            confirmed_at_once = created and linked is not None and address_verified
             if created:
                 _log(entry, "", Status.UNCONFIRMED, note="joined")
+            if created and not confirmed_at_once:
+                # Queued with the entry (accounts/mail.py): an entry saved has its email.
+                emails.send_confirmation(entry)
     except IntegrityError:
         # The same address joined in a concurrent request: one entry, as the constraint says.
-        entry, created = WaitListEntry.objects.get(email=email), False
-    if created and linked is not None and address_verified:
+        entry, created, confirmed_at_once = WaitListEntry.objects.get(email=email), False, False
+    if confirmed_at_once:
         entry = waitlist_confirm(entry=entry)
-    elif created:
-        transaction.on_commit(lambda: emails.send_confirmation(entry))
-    else:
-        transaction.on_commit(lambda: emails.send_already_on_list(entry))
+    elif not created:
+        emails.send_already_on_list(entry)
     return entry, created
 
 
@@ -106,7 +108,7 @@ def waitlist_confirm(*, entry: WaitListEntry) -> WaitListEntry:
             return entry
         now = timezone.now()
         _transition(entry, Status.WAITING, note="confirmed by email", at=now, confirmed_at=now)
-    transaction.on_commit(lambda: emails.send_confirmed(entry))
+        emails.send_confirmed(entry)
     return entry
 
 
@@ -279,7 +281,7 @@ def _invite(entry: WaitListEntry, *, actor=None) -> bool:
         )
     except TransitionNotAllowed:
         return False  # someone else invited them first
-    transaction.on_commit(lambda: emails.send_invitation(entry))
+    emails.send_invitation(entry)
     return True
 
 

@@ -61,11 +61,12 @@ def enrolment_create(*, user, course: CoursePage, source: EnrolmentSource | None
             enrolment, created = Enrolment.objects.get_or_create(
                 user=user, course=course, defaults={"source_page": source.page, **utm}
             )
+            if created:
+                # Queued with the enrolment (accounts/mail.py): an enrolment saved has its email.
+                emails.send_welcome(enrolment)
     except IntegrityError:
         # A concurrent request created it between our read and our insert.
         return Enrolment.objects.get(user=user, course=course), False
-    if created:
-        transaction.on_commit(lambda: emails.send_welcome(enrolment))
     return enrolment, created
 
 
@@ -200,12 +201,13 @@ def _course_completion_update(progress: CourseProgress) -> None:
     enrolment = progress.enrolment
     if not progress.is_complete or enrolment.completed_at is not None:
         return
-    newly_completed = Enrolment.objects.filter(pk=enrolment.pk, completed_at__isnull=True).update(
-        completed_at=progress.now
-    )
-    if newly_completed:
-        enrolment.completed_at = progress.now
-        transaction.on_commit(lambda: emails.send_completion(enrolment))
+    with transaction.atomic():  # the completion and its email are saved together
+        newly_completed = Enrolment.objects.filter(
+            pk=enrolment.pk, completed_at__isnull=True
+        ).update(completed_at=progress.now)
+        if newly_completed:
+            enrolment.completed_at = progress.now
+            emails.send_completion(enrolment)
 
 
 def enrolment_set_certificate_searchable(*, enrolment: Enrolment, searchable: bool) -> Enrolment:

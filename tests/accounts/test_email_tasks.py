@@ -2,6 +2,7 @@
 
 import datetime
 import smtplib
+from types import SimpleNamespace
 
 import pytest
 from django.core import mail
@@ -14,8 +15,11 @@ from django_tasks_db.models import DBTaskResult
 
 from accounts.mail import email_send
 from accounts.tasks import MAX_ATTEMPTS
+from coaching import payments
+from coaching import services as coaching_services
+from coaching.models import Payment
 from course import services
-from tests.factories import UserFactory
+from tests.factories import CoachingPackageFactory, UserFactory, WaitListEntryFactory
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
@@ -200,3 +204,50 @@ def test_the_email_retry_delays_setting_sets_the_back_off_and_the_number_of_atte
     assert mail.outbox == []
     assert email_tasks().count() == 3, "two retries, then the task fails"
     assert email_tasks().get(status="FAILED").args_kwargs["kwargs"]["attempt"] == 3
+
+
+def _change_that_sends(change: str, site_tree) -> None:
+    course, lessons = site_tree["course"], site_tree["lessons"]
+    if change == "enrolment":
+        services.enrolment_create(user=UserFactory(), course=course)
+    elif change == "completion":
+        user = UserFactory()
+        services.enrolment_create(user=user, course=course)
+        for lesson in lessons:
+            services.lesson_complete(user=user, lesson=lesson)
+    elif change == "wait-list join":
+        coaching_services.waitlist_join(
+            details=coaching_services.JoinDetails(
+                name="Ann", email="ann@example.com", job_search_stage="exploring", goals="A plan."
+            )
+        )
+    elif change == "wait-list confirm":
+        coaching_services.waitlist_confirm(entry=WaitListEntryFactory())
+    elif change == "payment":
+        entry = WaitListEntryFactory(waiting=True)
+        Payment.objects.create(
+            entry=entry,
+            package=CoachingPackageFactory(),
+            amount_minor=45000,
+            currency="gbp",
+            stripe_session_id="cs_test_receipt",
+        )
+        session = SimpleNamespace(
+            id="cs_test_receipt", payment_status="paid", payment_intent="pi_1"
+        )
+        payments.payment_fulfil(session=session)
+
+
+@pytest.mark.parametrize(
+    "change", ["enrolment", "completion", "wait-list join", "wait-list confirm", "payment"]
+)
+def test_each_change_queues_its_email_in_its_own_transaction(db, database_tasks, site_tree, change):
+    """The email's task row is written before the change commits, not after: a database that
+    goes away between the two (a restart) cannot leave a booked payment without its receipt,
+    and Stripe's retry, which finds the payment booked, sends nothing again."""
+    with transaction.atomic():
+        before = email_tasks().count()
+        _change_that_sends(change, site_tree)
+        queued_with_the_change = email_tasks().count() - before
+
+    assert queued_with_the_change >= 1
