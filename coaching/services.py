@@ -253,6 +253,8 @@ def waitlist_erase_person(*, user, email: str) -> list[Kept]:
                 goals="",
                 share_reflections=False,
                 user=None,
+                # A new id: the person's old status and invitation links open nothing now.
+                public_id=uuid.uuid4(),
             )
             payments.update(checkout_url="")
             kept_payments += payments.count()

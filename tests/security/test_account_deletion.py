@@ -10,11 +10,13 @@ from django.apps import apps
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.db import models
+from django.test import Client
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from accounts.tasks import deliver_email
 from coaching import emails as coaching_emails
+from coaching import tokens
 from coaching.models import Payment, WaitListEntry
 from tests.security.conftest import OWNER_EMAIL, OWNER_GOALS, OWNER_NAME
 
@@ -111,3 +113,13 @@ def test_an_account_with_nothing_to_keep_says_nothing_was_kept(world, client_for
     assert response.status_code == 200
     assert "Nothing was kept" in page
     assert rows_mentioning("someone.else@example.com") == []
+
+
+def test_the_old_status_link_opens_nothing_after_deletion(world, owner_with_history, client_for):
+    entry = WaitListEntry.objects.get(pk=owner_with_history.entry_id)
+    status_url = reverse("coaching:status", args=[tokens.make_token(entry, tokens.STATUS)])
+    assert Client().get(status_url).status_code == 200
+
+    client_for("owner").post(reverse("accounts:delete"), {"confirm": "DELETE"})
+
+    assert Client().get(status_url).status_code == 404
