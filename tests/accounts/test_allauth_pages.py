@@ -1,7 +1,6 @@
 """allauth's pages a learner can reach are the site's own: its words, in sentence case."""
 
 import re
-from html import unescape
 from pathlib import Path
 
 import allauth
@@ -11,6 +10,7 @@ from django.core.cache import cache
 from django.test.signals import template_rendered
 from django.urls import NoReverseMatch, get_resolver, reverse
 
+from tests.accounts.test_sign_in_codes import CODE, code_in, text
 from tests.factories import (
     TEST_TOTP_SECRET,
     UserFactory,
@@ -19,7 +19,6 @@ from tests.factories import (
     totp_code,
 )
 
-CODE = re.compile(r"\b[A-Z0-9]{4}-[A-Z0-9]{4}\b")
 PASSWORD = "a long passphrase here"  # noqa: S105 - a test-only password
 
 # Phrases only allauth's stock templates use.
@@ -54,17 +53,6 @@ STOCK = [
     "Confirmation email sent",
     "403 Forbidden",
 ]
-
-
-def text(response) -> str:
-    """The words on the page, roughly as a person reads them."""
-    html = response.content.decode()
-    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
-
-
-def code_in(message) -> str:
-    return CODE.search(message.body).group(0)
 
 
 @pytest.mark.parametrize(
