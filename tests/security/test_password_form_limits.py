@@ -66,7 +66,7 @@ def test_guessing_a_private_documents_password_is_limited(world, extra):
     assert is_the_sites_429(answers[20])
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_email_whose_worker_died_is_sent_after_all(settings, mailoutbox):
     settings.TASKS = DATABASE_TASKS
     deliver_email.enqueue(to="sam@example.com", subject="Hello", text="Hi", html="", headers={})
