@@ -5,6 +5,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 
+from allauth.account.utils import has_verified_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -60,15 +61,13 @@ class JoinDetails:
     share_reflections: bool = False
 
 
-def waitlist_join(
-    *, details: JoinDetails, user=None, address_verified: bool = False
-) -> tuple[WaitListEntry, bool]:
+def waitlist_join(*, details: JoinDetails, user=None) -> tuple[WaitListEntry, bool]:
     """Add a person (unconfirmed) and email their confirmation link.
 
     Joining again with a known address creates nothing and reveals nothing to the form:
     the person already on the list is emailed their status link instead. A signed-in learner
-    joining with their own address, which they have proven (`address_verified`), is on the
-    list at once: a confirmation link would prove nothing new.
+    joining with their own address, which allauth has verified, is on the list at once: a
+    confirmation link would prove nothing new.
     """
     email = normalise_email(details.email)
     # A signed-in learner is linked only when they join with their own address; only a
@@ -84,7 +83,7 @@ def waitlist_join(
     try:
         with transaction.atomic():
             entry, created = WaitListEntry.objects.get_or_create(email=email, defaults=fields)
-            confirmed_at_once = created and linked is not None and address_verified
+            confirmed_at_once = created and linked is not None and has_verified_email(linked, email)
             if created:
                 _log(entry, "", Status.UNCONFIRMED, note="joined")
             if created and not confirmed_at_once:

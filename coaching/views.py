@@ -6,7 +6,6 @@ import logging
 import re
 
 import stripe
-from allauth.account.utils import has_verified_email
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
@@ -67,11 +66,9 @@ def waitlist_join(page, request, *args, **kwargs):
         )
         status = 429
     elif form.is_valid():
-        user = request.user if request.user.is_authenticated else None
         entry, created = services.waitlist_join(
             details=services.JoinDetails(**form.cleaned_data),
-            user=user,
-            address_verified=user is not None and has_verified_email(user, user.email),
+            user=request.user if request.user.is_authenticated else None,
         )
         if created and entry.status == Status.WAITING:
             # A verified learner is on the list at once: show them their place.
