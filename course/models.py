@@ -12,15 +12,32 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
-from wagtail.models import Page, Site
+from wagtail.models import Page
 from wagtail.search import index
 
 from coachhouse import content_version
-from coachhouse.pages import PrivacyMixin
+from coachhouse.pages import PrivacyMixin, site_for
 from coachhouse.sanitise import SanitisedRichTextField
 from course.panels import DripSchedulePanel
 
 REFLECTION_MAX_LENGTH = 5000
+
+
+# What outlines, progress, reminders and search engines read of each lesson: the rest (its
+# body above all) stays in the database. Reading a field not listed costs a query per lesson,
+# which tests/coachhouse/test_page_queries.py would see as counts growing with the lessons.
+OUTLINE_FIELDS = (
+    "title",
+    "slug",
+    "url_path",
+    "path",
+    "depth",
+    "live",
+    "summary",
+    "duration_minutes",
+    "free_preview",
+    "available_after_days",
+)
 
 
 class CoursePage(PrivacyMixin, Page):
@@ -86,11 +103,11 @@ class CoursePage(PrivacyMixin, Page):
 
     @cached_property
     def lesson_list(self) -> list:
-        """The lessons for outlines and progress, their bodies left in the database: the same
-        for every reader until the next publish, so kept in the cache (each reader gets their
-        own copies)."""
+        """The lessons for outlines and progress, with only what those show (`OUTLINE_FIELDS`):
+        the same for every reader until the next publish, so kept in the cache (each reader
+        gets their own copies)."""
         return content_version.shared(
-            f"course-lessons:{self.pk}", lambda: list(self.lessons().defer("body"))
+            f"course-lessons:{self.pk}", lambda: list(self.lessons().only(*OUTLINE_FIELDS))
         )
 
     @cached_property
@@ -116,7 +133,7 @@ class CoursePage(PrivacyMixin, Page):
 
     def structured_data(self, request) -> dict:
         """schema.org `Course` for search engines."""
-        site = Site.find_for_request(request) or self.get_site()
+        site = site_for(request) or self.get_site()
         data = {
             "@context": "https://schema.org",
             "@type": "Course",

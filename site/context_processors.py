@@ -1,8 +1,9 @@
 from django.conf import settings
-from wagtail.models import Site
+
+from coachhouse.pages import site_for
 
 
 def site(request):
     """The site's name for titles and social tags, from Wagtail's Site record."""
-    current = Site.find_for_request(request)
+    current = site_for(request)
     return {"site_name": (current and current.site_name) or settings.WAGTAIL_SITE_NAME}

@@ -10,7 +10,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from coachhouse.blocks import ArticleStreamBlock, LinkBlock
-from coachhouse.pages import PrivacyMixin, route_by_url_path
+from coachhouse.pages import PrivacyMixin
 
 
 class SeoMixin(PrivacyMixin):
@@ -67,11 +67,6 @@ class HomePage(SeoMixin, Page):
 
     def get_social_image(self):
         return self.hero_image
-
-    def route(self, request, path_components):
-        """The site's root routes every path: by its URL path, in one query, where it can."""
-        found = route_by_url_path(self, request, path_components)
-        return found if found is not None else super().route(request, path_components)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

@@ -2,7 +2,8 @@
 
 import functools
 
-from wagtail.models import Page, PageViewRestriction, get_page_models
+from django.http.request import split_domain_port
+from wagtail.models import Page, PageViewRestriction, Site, get_page_models
 
 from coachhouse import content_version
 
@@ -10,8 +11,8 @@ from coachhouse import content_version
 class PrivacyMixin:
     """For every page type of the site: what its views read, kept with the page."""
 
-    # Whether any privacy rule applies to the page: read when a page is kept by
-    # `route_by_url_path`, or once per content version (a change of privacy starts a new one).
+    # Whether any privacy rule applies to the page: read when `kept_route` keeps the page, or once
+    # per content version (a change of privacy starts a new one).
     view_restricted = None
 
     def get_view_restrictions(self):
@@ -30,35 +31,46 @@ class PrivacyMixin:
 
 
 @functools.cache
-def stock_routing_below(root_model) -> bool:
-    """Whether every page type that can sit below `root_model` routes as Wagtail's `Page`
-    does, so a path can be looked up by its URL path (see `route_by_url_path`)."""
-    return all(
-        model.route is Page.route
-        for model in get_page_models()
-        if not issubclass(model, root_model)
-    )
+def stock_routing() -> bool:
+    """Whether every page type routes as Wagtail's `Page` does: then what a path leads to
+    depends on the pages alone, never on the request, and can be kept (see `serve`)."""
+    return all(model.route is Page.route for model in get_page_models())
 
 
-def route_by_url_path(root, request, path_components):
-    """The page at `path_components` below `root`, found by its URL path as Wagtail's walk
-    down the tree (two queries a level) finds it, with what its views read, kept in the cache
-    for the content version, and routed on as usual. None when there is no such page, or
-    some page type routes on its own (RoutablePageMixin, say): the caller walks the tree."""
-    if not path_components or not stock_routing_below(type(root)):
-        return None
-    url_path = root.url_path + "/".join(path_components) + "/"
+def kept_route(request, path):
+    """The Site and the page a request's path leads to, as Wagtail's page view finds them,
+    kept in the cache for the content version; None where that cannot be kept.
+
+    On every request Wagtail finds the request's Site (a query built from five conditions),
+    the root page's own row, and walks down the tree, two queries a level. Here that walk is
+    Wagtail's own (`Page.route_for_request`), done once per content version for each host,
+    port and path, and what it found (the Site, and the page with what its views read, see
+    `load_for_views`) is kept; each request unpickles its own copies. A publish, a move, a
+    change of privacy or of a Site starts a new version. Paths that lead nowhere, or past a
+    page type that routes on its own (a RoutablePageMixin, say), are not kept.
+    """
+    # The port is the server's (or the proxy's X-Forwarded-Port), never the Host header's,
+    # and the host name passed ALLOWED_HOSTS: a bounded set of keys.
+    hostname = split_domain_port(request.get_host())[0]
+    components = "/".join(component for component in path.split("/") if component)
 
     def find():
-        page = Page.objects.filter(url_path=url_path).first()
-        if page is None:
+        if not stock_routing():
             return None
-        page = page.specific
-        if isinstance(page, PrivacyMixin):
-            page.view_restricted = Page.get_view_restrictions(page).exists()
-            page.load_for_views()
-        return page
+        route = Page.route_for_request(request, path)
+        if route is None or route.args or route.kwargs:
+            return None
+        page = route.page
+        if not isinstance(page, PrivacyMixin):
+            return None
+        page.view_restricted = Page.get_view_restrictions(page).exists()
+        page.load_for_views()
+        return Site.find_for_request(request), page
 
-    # Kept in the cache until the next publish: every request gets its own copy of the page.
-    page = content_version.shared(f"page-at:{url_path}", find)
-    return page.route(request, []) if page is not None else None
+    return content_version.shared(f"route:{hostname}:{request.get_port()}:{components}", find)
+
+
+def site_for(request) -> Site | None:
+    """The request's Wagtail Site: the one its page was served for (`routed_site`, set by
+    coachhouse.views.serve), else Wagtail's lookup."""
+    return getattr(request, "routed_site", None) or Site.find_for_request(request)

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail import views as wagtail_views
 from wagtail.admin import urls as wagtailadmin_urls
@@ -7,11 +7,12 @@ from wagtail.admin.views.account import PasswordResetView
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.documents.views import serve as wagtaildocs_serve
+from wagtail.urls import serve_pattern
 
 from accounts import views as account_views
 from coachhouse.admin_login import RateLimitedLoginView
 from coachhouse.feeds import ArticleFeed
-from coachhouse.views import limit_posts, robots_txt
+from coachhouse.views import limit_posts, robots_txt, serve
 
 # Password forms of Wagtail's that allauth's and our own limits do not cover: the admin's
 # password reset (which mails someone) and the passwords of private pages and documents
@@ -61,5 +62,8 @@ urlpatterns += [
         guess_limited(wagtail_views.authenticate_with_password),
         name="wagtailcore_authenticate_with_password",
     ),
-    path("", include(wagtail_urls)),
+    # Wagtail's own URLs, its page view replaced by the same view with each path's route
+    # kept in the cache (coachhouse/views.py), under Wagtail's name and pattern.
+    *(url for url in wagtail_urls.urlpatterns if url.name != "wagtail_serve"),
+    re_path(serve_pattern, serve, name="wagtail_serve"),
 ]

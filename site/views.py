@@ -3,11 +3,16 @@
 import functools
 from collections.abc import Callable
 
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from django_ratelimit.core import get_usage
+from wagtail import hooks
+from wagtail import views as wagtail_views
+
+from coachhouse.pages import kept_route
 
 
 @require_GET
@@ -57,3 +62,22 @@ def limit_posts(*limits: tuple[str, str | Callable]):
         return wrapped
 
     return decorator
+
+
+def serve(request, path):
+    """Wagtail's page view (`wagtail.views.serve`, under its URL name `wagtail_serve`), with
+    the route of each path kept in the cache (coachhouse.pages.kept_route); the page is served
+    through Wagtail's page hooks in the same order. What cannot be kept goes to Wagtail's view.
+    """
+    found = kept_route(request, path)
+    if found is None:
+        return wagtail_views.serve(request, path)
+    request.routed_site, page = found
+    on_serve_chain = wagtail_views.serve_chain
+    for fn in reversed(hooks.get_hooks("on_serve_page")):
+        on_serve_chain = fn(on_serve_chain)
+    for fn in hooks.get_hooks("before_serve_page"):
+        result = fn(page, request, [], {})
+        if isinstance(result, HttpResponse):
+            return result
+    return on_serve_chain(page, request, [], {})

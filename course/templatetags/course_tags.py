@@ -6,9 +6,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
-from wagtail.models import Site
 
 from coachhouse import content_version
+from coachhouse.pages import site_for
 from course import selectors
 
 register = template.Library()
@@ -48,7 +48,7 @@ def lesson_list_items(context, lessons, progress=None, current=None, compact=Fal
     trip, and renders only those missing.
     """
     request = context["request"]
-    site = Site.find_for_request(request)
+    site = site_for(request)
     current_pk = getattr(current, "pk", None)
     states = []
     for number, lesson in enumerate(lessons, 1):

@@ -2,9 +2,9 @@
 
 from django import template
 from django.utils.safestring import mark_safe
-from wagtail.models import Site
 
 from coachhouse import content_version
+from coachhouse.pages import site_for
 
 register = template.Library()
 
@@ -42,7 +42,7 @@ def lesson_body_parts(context, page) -> list[dict]:
     if getattr(request, "is_preview", False):
         markup = [render(number) for number in range(len(shared))]
     else:
-        site = Site.find_for_request(request)
+        site = site_for(request)
         names = [
             f"lesson-run:{site.pk if site else None}:{page.cache_key}:{number}"
             for number in range(len(shared))

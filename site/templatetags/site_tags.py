@@ -7,10 +7,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from wagtail.admin.templatetags.wagtailuserbar import wagtailuserbar
-from wagtail.models import Site
 
 from coachhouse import content_version
 from coachhouse.models import SiteSettings
+from coachhouse.pages import site_for
 
 register = template.Library()
 
@@ -24,12 +24,20 @@ def link_target(value) -> dict:
     return {"label": value["label"], "href": value.href()}
 
 
+@register.simple_tag(takes_context=True)
+def page_href(context, page) -> str:
+    """A page's URL as Wagtail's `{% pageurl %}` gives it, for the Site the request was routed
+    to (coachhouse/pages.py), without looking that Site up again."""
+    request = context.get("request")
+    return page.get_url(request=request, current_site=site_for(request) if request else None)
+
+
 @register.inclusion_tag("components/meta.html", takes_context=True)
 def page_meta(context, og_type="website"):
     """The page's description, canonical URL and link-preview tags. Absolute URLs come from
     the Site record, never from the request's Host header."""
     request = context["request"]
-    site = Site.find_for_request(request)
+    site = site_for(request)
     return {
         "page": context["page"],
         "og_type": og_type,
@@ -44,7 +52,7 @@ def site_chrome(context) -> dict:
     """The header's and footer's words and links, the same for every reader of the site:
     kept with the content version, read once for both (base.html)."""
     request = context["request"]
-    site = Site.find_for_request(request)
+    site = site_for(request)
 
     def load():
         settings = SiteSettings.for_request(request)
