@@ -1,6 +1,7 @@
 """Pages are found where Wagtail's routing finds them, for the site of the request's host, and
 what it found is kept until the content changes; by Wagtail's view as soon as a page type
 routes on its own."""
+
 import pytest
 from django.test import Client
 from wagtail.models import Site
