@@ -8,9 +8,13 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from coachhouse.pages import PrivacyMixin
+from coachhouse import content_version
+from coachhouse.pages import PrivacyMixin, site_for
+from coachhouse.templatetags.site_tags import chrome_name
 from course import selectors, services
+from course.templatetags.course_tags import outline_names, outline_states
 from lessons.blocks import LessonStreamBlock
+from lessons.templatetags.lesson_tags import run_names
 
 
 class LessonPage(PrivacyMixin, Page):
@@ -80,6 +84,9 @@ class LessonPage(PrivacyMixin, Page):
     def load_for_views(self) -> None:
         self.course.lesson_list  # noqa: B018 (loaded to be kept with the page)
 
+    def linked_pages(self) -> list:
+        return [self.course, *self.course.lesson_list]
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         course = self.course
@@ -114,4 +121,17 @@ class LessonPage(PrivacyMixin, Page):
                 else {}
             ),
         )
+        if not preview:
+            self.prefetch_kept_markup(request, progress, is_open)
         return context
+
+    def prefetch_kept_markup(self, request, progress, is_open: bool) -> None:
+        """Read the markup this page keeps for everyone (the header's and footer's links, the
+        body's runs, the outline's items in the learner's states) in one round trip."""
+        site = site_for(request)
+        names = [
+            chrome_name(site),
+            *(run_names(self, site) if is_open else []),
+            *outline_names(outline_states(progress.lessons, progress, self), site, compact=True),
+        ]
+        content_version.prefetch(request, names)

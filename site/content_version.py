@@ -29,18 +29,20 @@ def current_version() -> str:
     return version
 
 
-def shared(name: str, compute):
+def shared(name: str, compute, *, request=None):
     """A value the same for every reader (the header's links, a course's lessons, whether any
-    page is private), computed once per version; one round trip to the cache when it is kept."""
-    return shared_many([name], lambda index: compute())[0]
+    page is private), computed once per version; one round trip to the cache when it is kept
+    (none when `prefetch` read it for this request)."""
+    return shared_many([name], lambda index: compute(), request=request)[0]
 
 
-def shared_many(names: list[str], compute) -> list:
+def shared_many(names: list[str], compute, *, request=None) -> list:
     """`shared` for many values in one round trip: `compute(index)` makes the value of
     `names[index]` when it is missing (a course outline's items, say)."""
-    # Hashed: a name may hold a long URL path, longer than caches accept in a key.
-    keys = [f"content-value:{hashlib.sha256(name.encode()).hexdigest()}" for name in names]
-    found = cache.get_many([VERSION_KEY, *keys])
+    keys = [_key(name) for name in names]
+    found = getattr(request, "prefetched_content", None)
+    if found is None or VERSION_KEY not in found or not all(key in found for key in keys):
+        found = cache.get_many([VERSION_KEY, *keys])
     version = found.get(VERSION_KEY) or current_version()
     values, missing = [], {}
     for index, key in enumerate(keys):
@@ -53,6 +55,18 @@ def shared_many(names: list[str], compute) -> list:
     if missing:
         cache.set_many(missing, settings.PAGE_CACHE_SECONDS)
     return values
+
+
+def prefetch(request, names: list[str]) -> None:
+    """Read the kept values of `names` in one round trip, for the `shared` and `shared_many`
+    calls given this request later on: a page whose parts each keep markup (its header, its
+    body, its outline) reads them all at once. A name not kept yet is read again where used."""
+    request.prefetched_content = cache.get_many([VERSION_KEY, *map(_key, names)])
+
+
+def _key(name: str) -> str:
+    # Hashed: a name may hold a long URL path, longer than caches accept in a key.
+    return f"content-value:{hashlib.sha256(name.encode()).hexdigest()}"
 
 
 def content_changed(**kwargs) -> None:

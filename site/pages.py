@@ -14,6 +14,11 @@ class PrivacyMixin:
     # Whether any privacy rule applies to the page: read when `kept_route` keeps the page, or once
     # per content version (a change of privacy starts a new one).
     view_restricted = None
+    # Its own full URL and, by page id, the URLs of the pages its views link to (itself
+    # included, see `linked_pages`), for the Site it was routed on: found when `kept_route`
+    # keeps the page, so a view does not build them again.
+    kept_full_url = None
+    kept_urls: dict = {}
 
     def get_view_restrictions(self):
         """Wagtail reads a page's privacy rules on every view, in two queries; a page that
@@ -28,6 +33,10 @@ class PrivacyMixin:
 
     def load_for_views(self) -> None:
         """Load what every view of the page reads, before the page is kept in the cache."""
+
+    def linked_pages(self) -> list:
+        """The pages every view of the page links to, besides itself."""
+        return []
 
 
 @functools.cache
@@ -65,6 +74,10 @@ def kept_route(request, path):
             return None
         page.view_restricted = Page.get_view_restrictions(page).exists()
         page.load_for_views()
+        page.kept_full_url = page.get_full_url(request)
+        page.kept_urls = {
+            linked.pk: linked.get_url(request) for linked in [page, *page.linked_pages()]
+        }
         return Site.find_for_request(request), page
 
     return content_version.shared(f"route:{hostname}:{request.get_port()}:{components}", find)

@@ -48,19 +48,8 @@ def lesson_list_items(context, lessons, progress=None, current=None, compact=Fal
     trip, and renders only those missing.
     """
     request = context["request"]
-    site = site_for(request)
-    current_pk = getattr(current, "pk", None)
-    states = []
-    for number, lesson in enumerate(lessons, 1):
-        opens_at = progress.opens_at(lesson) if progress else None
-        opens_on = timezone.localdate(opens_at) if opens_at else None
-        done = bool(progress) and progress.is_done(lesson)
-        states.append((lesson, number, lesson.pk == current_pk, done, opens_on))
-    names = [
-        f"lesson-item:{site.pk if site else None}:{lesson.pk}:{number}:{is_current:d}:{done:d}:"
-        f"{opens_on}:{bool(compact):d}"
-        for lesson, number, is_current, done, opens_on in states
-    ]
+    states = outline_states(lessons, progress, current)
+    names = outline_names(states, site_for(request), compact)
 
     def render(index):
         lesson, number, is_current, done, opens_on = states[index]
@@ -68,8 +57,29 @@ def lesson_list_items(context, lessons, progress=None, current=None, compact=Fal
         item |= {"opens_on": opens_on, "compact": compact, "request": request}
         return render_to_string("components/lesson_list_item.html", item)
 
-    items = content_version.shared_many(names, render)
+    items = content_version.shared_many(names, render, request=request)
     return mark_safe("".join(items))  # noqa: S308 # nosec B308 # each item is a rendered template
+
+
+def outline_states(lessons, progress=None, current=None) -> list[tuple]:
+    """Each lesson of an outline with its state: (lesson, number, is current, done, opens on)."""
+    current_pk = getattr(current, "pk", None)
+    states = []
+    for number, lesson in enumerate(lessons, 1):
+        opens_at = progress.opens_at(lesson) if progress else None
+        opens_on = timezone.localdate(opens_at) if opens_at else None
+        done = bool(progress) and progress.is_done(lesson)
+        states.append((lesson, number, lesson.pk == current_pk, done, opens_on))
+    return states
+
+
+def outline_names(states: list[tuple], site, compact=False) -> list[str]:
+    """The names an outline's items are kept under, one for each lesson in its state."""
+    return [
+        f"lesson-item:{site.pk if site else None}:{lesson.pk}:{number}:{is_current:d}:{done:d}:"
+        f"{opens_on}:{bool(compact):d}"
+        for lesson, number, is_current, done, opens_on in states
+    ]
 
 
 def progress_panel(page, progress) -> dict:

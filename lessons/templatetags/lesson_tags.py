@@ -20,14 +20,7 @@ def lesson_body_parts(context, page) -> list[dict]:
     data, so the blocks of a kept run are never loaded. A preview renders every run afresh.
     """
     request = context["request"]
-    child_blocks = page.body.stream_block.child_blocks
-    parts: list[dict] = []
-    for index, raw in enumerate(page.body.raw_data):
-        personal = getattr(child_blocks.get(raw["type"]), "personal", False)
-        if personal or not parts or parts[-1]["personal"]:
-            parts.append({"personal": personal, "blocks": [index]})
-        else:
-            parts[-1]["blocks"].append(index)
+    parts = body_runs(page)
     shared = [part for part in parts if not part["personal"]]
     for part in parts:
         if part["personal"]:
@@ -42,12 +35,28 @@ def lesson_body_parts(context, page) -> list[dict]:
     if getattr(request, "is_preview", False):
         markup = [render(number) for number in range(len(shared))]
     else:
-        site = site_for(request)
-        names = [
-            f"lesson-run:{site.pk if site else None}:{page.cache_key}:{number}"
-            for number in range(len(shared))
-        ]
-        markup = content_version.shared_many(names, render)
+        names = run_names(page, site_for(request))
+        markup = content_version.shared_many(names, render, request=request)
     for part, html in zip(shared, markup, strict=True):
         part["markup"] = mark_safe(html)  # noqa: S308 # nosec B308 # rendered blocks
     return parts
+
+
+def body_runs(page) -> list[dict]:
+    """The lesson's blocks in runs (`{"personal": bool, "blocks": [indexes]}`), read from the
+    body's raw data."""
+    child_blocks = page.body.stream_block.child_blocks
+    parts: list[dict] = []
+    for index, raw in enumerate(page.body.raw_data):
+        personal = getattr(child_blocks.get(raw["type"]), "personal", False)
+        if personal or not parts or parts[-1]["personal"]:
+            parts.append({"personal": personal, "blocks": [index]})
+        else:
+            parts[-1]["blocks"].append(index)
+    return parts
+
+
+def run_names(page, site) -> list[str]:
+    """The names the markup of the lesson's shared runs is kept under, for a Site."""
+    shared = sum(not part["personal"] for part in body_runs(page))
+    return [f"lesson-run:{site.pk if site else None}:{page.cache_key}:{n}" for n in range(shared)]

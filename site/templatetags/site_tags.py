@@ -27,7 +27,11 @@ def link_target(value) -> dict:
 @register.simple_tag(takes_context=True)
 def page_href(context, page) -> str:
     """A page's URL as Wagtail's `{% pageurl %}` gives it, for the Site the request was routed
-    to (coachhouse/pages.py), without looking that Site up again."""
+    to: kept with the page being viewed where it links there (coachhouse/pages.py), else
+    built without looking that Site up again."""
+    url = getattr(context.get("page"), "kept_urls", {}).get(page.pk)
+    if url is not None:
+        return url
     request = context.get("request")
     return page.get_url(request=request, current_site=site_for(request) if request else None)
 
@@ -38,8 +42,10 @@ def page_meta(context, og_type="website"):
     the Site record, never from the request's Host header."""
     request = context["request"]
     site = site_for(request)
+    page = context["page"]
     return {
-        "page": context["page"],
+        "page": page,
+        "url": getattr(page, "kept_full_url", None) or page.get_full_url(request),
         "og_type": og_type,
         "site_name": context.get("site_name"),
         "root_url": site.root_url if site else "",
@@ -63,7 +69,12 @@ def site_chrome(context) -> dict:
             "footer_links": [link_target(block.value) for block in settings.footer_links],
         }
 
-    return content_version.shared(f"site-chrome:{site.pk if site else None}", load)
+    return content_version.shared(chrome_name(site), load, request=request)
+
+
+def chrome_name(site) -> str:
+    """The name the header's and footer's words and links are kept under, for a Site."""
+    return f"site-chrome:{site.pk if site else None}"
 
 
 @register.simple_tag(takes_context=True)

@@ -77,3 +77,24 @@ def test_a_moved_page_answers_at_its_new_address_and_the_old_one_redirects(site_
     response = Client().get(article.url)
     assert response.status_code == 200
     assert "Ask for the conversation" in response.content.decode()
+
+
+def test_links_and_the_canonical_address_are_those_of_the_host_the_page_is_read_on(
+    site_tree, settings
+):
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "course.example"]
+    first, second = site_tree["lessons"][:2]
+    path_on_main_site, next_on_main_site = first.url, second.url
+    Site.objects.create(hostname="course.example", root_page=site_tree["course"])
+
+    for _ in range(2):  # the first view keeps the route, the second reads it back
+        on_main = Client().get(path_on_main_site).content.decode()
+        on_course_site = Client(HTTP_HOST="course.example").get(f"/{first.slug}/")
+        on_course_site = on_course_site.content.decode()
+
+        assert f'rel="next" href="{next_on_main_site}"' in on_main
+        assert f'rel="next" href="/{second.slug}/"' in on_course_site
+        assert f'<link rel="canonical" href="http://course.example/{first.slug}/">' in (
+            on_course_site
+        )
+        assert f'<link rel="canonical" href="http://testserver{path_on_main_site}">' in on_main
