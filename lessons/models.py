@@ -121,17 +121,12 @@ class LessonPage(PrivacyMixin, Page):
                 else {}
             ),
         )
-        if not preview:
-            self.prefetch_kept_markup(request, progress, is_open)
-        return context
-
-    def prefetch_kept_markup(self, request, progress, is_open: bool) -> None:
-        """Read the markup this page keeps for everyone (the header's and footer's links, the
-        body's runs, the outline's items in the learner's states) in one round trip."""
         site = site_for(request)
-        names = [
-            chrome_name(site),
-            *(run_names(self, site) if is_open else []),
-            *outline_names(outline_states(progress.lessons, progress, self), site, compact=True),
-        ]
-        content_version.prefetch(request, names)
+        states = outline_states(lessons, progress, current=self)
+        context["outline"] = (states, outline_names(states, site, compact=True))
+        if not preview:
+            # The markup kept for everyone (the header's and footer's links, the body's runs,
+            # the outline's items in the learner's states), read in one round trip.
+            names = [chrome_name(site), *(run_names(self, site) if is_open else [])]
+            content_version.prefetch(request, [*names, *context["outline"][1]])
+        return context

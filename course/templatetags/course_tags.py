@@ -39,17 +39,21 @@ def course_progress_for(context, course):
 
 
 @register.simple_tag(takes_context=True)
-def lesson_list_items(context, lessons, progress=None, current=None, compact=False):
+def lesson_list_items(context, lessons, progress=None, current=None, compact=False, outline=None):
     """A course outline's items, each showing the learner's tick, lock and place.
 
     An item's markup is the same for everyone who sees that lesson in the same state (done or
     not, current or not, locked until a day), so each is rendered once per state and content
     version and kept in the cache; a page view fetches the fifty of a long course in one round
-    trip, and renders only those missing.
+    trip, and renders only those missing. A view that worked out the `outline` (its states
+    and names, `outline_states` and `outline_names`) passes it on.
     """
     request = context["request"]
-    states = outline_states(lessons, progress, current)
-    names = outline_names(states, site_for(request), compact)
+    if outline:
+        states, names = outline
+    else:
+        states = outline_states(lessons, progress, current)
+        names = outline_names(states, site_for(request), compact)
 
     def render(index):
         lesson, number, is_current, done, opens_on = states[index]
