@@ -50,6 +50,8 @@ urlpatterns = [
 
 # Every 429, allauth's too: the site's own page, saying how long to wait.
 handler429 = "accounts.auth_views.rate_limited"
+# Every 500; a 503 with Retry-After while the database or the cache cannot be reached.
+handler500 = "coachhouse.views.server_error"
 
 if settings.DEBUG:
     from django.conf.urls.static import static

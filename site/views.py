@@ -1,14 +1,20 @@
 """Site-wide views that are not pages: robots.txt and the answer to too many requests."""
 
 import functools
+import sys
 from collections.abc import Callable
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template import loader
 from django.urls import reverse
+from django.views import defaults
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from django_ratelimit.core import get_usage
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from wagtail import hooks
 from wagtail import views as wagtail_views
 
@@ -81,3 +87,21 @@ def serve(request, path):
         if isinstance(result, HttpResponse):
             return result
     return on_serve_chain(page, request, [], {})
+
+
+# What a server that cannot reach its database or its cache raises: the database restarting
+# or failing over, Redis restarting. Not a bug in a page, and over in a moment.
+OUTAGES = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
+RETRY_AFTER_SECONDS = 30
+
+
+def server_error(request):
+    """Django's 500 view, except while the database or the cache cannot be reached: then a
+    503 saying so, with Retry-After, so visitors, crawlers and balancers try again. Both
+    pages render without the database, the cache or the static files' manifest."""
+    if isinstance(sys.exc_info()[1], OUTAGES):
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response["Cache-Control"] = "no-store"
+        return response
+    return defaults.server_error(request)

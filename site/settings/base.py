@@ -58,6 +58,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz for process managers and load balancers: first, so they answer
+    # over plain HTTP, for any Host, without a session (coachhouse/health.py).
+    "coachhouse.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Django's CSP middleware, choosing the admin's policy under /admin/. Outside the page
     # cache, so pages served from it get the policy too.
@@ -120,6 +123,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Wagtail's search index uses PostgreSQL's full-text search (GIN indexes) there.
     INSTALLED_APPS.append("django.contrib.postgres")
+    # A database that cannot be reached fails a request in 5 seconds instead of hanging it.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
@@ -128,6 +133,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "coachhouse"),
+            # A Redis that does not answer fails a request in 2 seconds instead of hanging
+            # it: visitors get the 503 page (coachhouse/views.py), /readyz says so.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
 else:
