@@ -131,7 +131,7 @@ def test_while_the_database_is_down_visitors_are_asked_to_come_back(server):
 
     assert status == 503
     assert headers["Retry-After"] == "30"
-    assert "We'll be back in a moment" in body
+    assert "We’ll be back in a moment" in body
     assert "Nothing you saved is lost" in body
     assert server.get("/healthz")[0] == 200
 
