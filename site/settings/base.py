@@ -61,6 +61,8 @@ MIDDLEWARE = [
     # /healthz and /readyz for process managers and load balancers: first, so they answer
     # over plain HTTP, for any Host, without a session (coachhouse/health.py).
     "coachhouse.health.HealthCheckMiddleware",
+    # An id for each request, sent back and written on its log lines.
+    "coachhouse.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Django's CSP middleware, choosing the admin's policy under /admin/. Outside the page
     # cache, so pages served from it get the policy too.
@@ -323,7 +325,18 @@ CSRF_COOKIE_SAMESITE = "Lax"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Each line names the request it was written for (coachhouse/request_id.py).
+    "filters": {"request_id": {"()": "coachhouse.request_id.RequestIdFilter"}},
+    "formatters": {
+        "line": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "line",
+        }
+    },
     # WARNING by default: Wagtail and the task backend log every page save and task at INFO.
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
