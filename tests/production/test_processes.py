@@ -3,6 +3,8 @@
 import datetime
 import io
 import os
+import shlex
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -13,16 +15,20 @@ from urllib.parse import quote
 
 import pytest
 from django.contrib.sessions.models import Session
-from django.core.management import call_command
+from django.core.management import call_command, get_commands
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
+from gunicorn.app.base import Application
+from honcho.environ import parse_procfile
 from wagtail.models import Page
 
 from coachhouse.management.commands.run_periodic import JOBS
 from tests.factories import ArticlePageFactory
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
+# The virtual environment's programs (python, gunicorn): what the Procfile's commands run.
+VENV_BIN = Path(sys.executable).parent
 
 
 def scheduled_article(index, *, title: str):
@@ -37,6 +43,92 @@ def scheduled_article(index, *, title: str):
     revision.save(update_fields=["approved_go_live_at", "content"])
     assert Client().get(article.url).status_code == 404
     return article
+
+
+# The Procfile -------------------------------------------------------------------------------
+
+
+def procfile() -> dict[str, str]:
+    """The Procfile's processes, read as honcho (and so `make production`) reads them."""
+    return parse_procfile((PROJECT_DIR / "Procfile").read_text()).processes
+
+
+def steps(command: str) -> list[list[str]]:
+    return [shlex.split(step) for step in command.split("&&")]
+
+
+def test_the_procfile_declares_release_web_worker_and_clock():
+    assert list(procfile()) == ["release", "web", "worker", "clock"]
+
+
+def test_every_procfile_command_runs_an_installed_program_or_an_existing_manage_py_command():
+    commands = get_commands()
+    for name, command in procfile().items():
+        for program, *args in steps(command):
+            assert shutil.which(program, path=str(VENV_BIN)), f"{name}: no {program} in the venv"
+            if program == "python":
+                assert args[0] == "manage.py"
+                assert args[1] in commands, f"{name}: no command manage.py {args[1]}"
+
+
+def test_the_release_checks_migrates_and_collects_static_files_stopping_at_a_failure():
+    # Joined by &&: a failed step fails the release, and the deploy checks come before any
+    # change to the database.
+    assert steps(procfile()["release"]) == [
+        ["python", "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        ["python", "manage.py", "migrate", "--no-input"],
+        ["python", "manage.py", "collectstatic", "--no-input"],
+    ]
+
+
+def test_web_runs_the_wsgi_app_with_the_gunicorn_config_file():
+    assert steps(procfile()["web"]) == [
+        ["gunicorn", "coachhouse.wsgi", "--config", "gunicorn.conf.py"]
+    ]
+
+
+# gunicorn.conf.py ----------------------------------------------------------------------------
+
+
+class GunicornConfig(Application):
+    """gunicorn's own loader, reading gunicorn.conf.py as `gunicorn -c` does."""
+
+    def load_config(self):
+        self.load_config_from_file(str(PROJECT_DIR / "gunicorn.conf.py"))
+
+    def load(self):
+        raise NotImplementedError("only the configuration is read")
+
+
+def test_gunicorn_binds_every_interface_on_port_and_runs_web_concurrency_workers(monkeypatch):
+    monkeypatch.setenv("PORT", "5123")
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+
+    config = GunicornConfig().cfg
+
+    assert config.bind == ["0.0.0.0:5123"]
+    assert config.workers == 3
+    assert config.worker_class_str == "sync"
+
+
+def test_gunicorn_defaults_to_port_8000_and_two_workers_per_cpu_plus_one(monkeypatch):
+    monkeypatch.delenv("PORT", raising=False)
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    cpus = os.process_cpu_count() if hasattr(os, "process_cpu_count") else os.cpu_count()
+
+    config = GunicornConfig().cfg
+
+    assert config.bind == ["0.0.0.0:8000"]
+    assert config.workers == 2 * cpus + 1
+
+
+def test_gunicorn_logs_to_the_standard_streams_and_recycles_workers(monkeypatch):
+    config = GunicornConfig().cfg
+
+    assert (config.accesslog, config.errorlog) == ("-", "-")
+    assert (config.timeout, config.graceful_timeout) == (30, 30)
+    assert config.max_requests == 1000
+    assert config.max_requests_jitter > 0
 
 
 # The clock ----------------------------------------------------------------------------------
