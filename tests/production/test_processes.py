@@ -248,3 +248,34 @@ def test_the_clock_logs_a_failed_run_and_runs_again(tmp_path):
 
     assert "publish_due_pages failed: OperationalError('no such table" in failures[1]
     assert returncode == 0
+
+
+# make production's database -----------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_create_database_creates_a_missing_database_and_leaves_an_existing_one(settings):
+    import psycopg
+
+    scratch = "coachhouse_test_create_database"
+    db = connection.settings_dict
+    server = {"dbname": "postgres", "host": db["HOST"], "port": db["PORT"] or 5432}
+    server.update(user=db["USER"], password=db["PASSWORD"] or None, autocommit=True)
+    with psycopg.connect(**server) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {scratch}")
+    settings.DATABASES = {**settings.DATABASES, "default": {**db, "NAME": scratch}}
+    try:
+        first, second = io.StringIO(), io.StringIO()
+        call_command("create_database", stdout=first)
+        with psycopg.connect(**{**server, "dbname": scratch}) as created:
+            created.execute("CREATE TABLE kept (id int)")
+        call_command("create_database", stdout=second)
+        with psycopg.connect(**{**server, "dbname": scratch}) as existing:
+            assert existing.execute("SELECT count(*) FROM kept").fetchone() == (0,)
+    finally:
+        with psycopg.connect(**server) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {scratch}")
+
+    assert first.getvalue().strip() == f"Created the database {scratch}."
+    assert second.getvalue().strip() == f"Database {scratch} exists."
