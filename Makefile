@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench clean
+.PHONY: run production test lint format bench clean
 
 # The virtual environment, made with Python 3.12+ (.python-version picks 3.13 under pyenv).
 $(PY):
@@ -38,10 +38,36 @@ run: $(STAMP)
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# The Procfile's processes as a platform runs them, with the production settings, against this
+# machine's PostgreSQL and Redis: create the database if missing (never drops one), the release
+# (deploy checks, migrate, collectstatic), the demo content, then web, worker and clock under
+# honcho until Ctrl-C. Each stand-in below gives way to the same variable in the environment.
+production: export DJANGO_SETTINGS_MODULE := coachhouse.settings.production
+production: export SECRET_KEY ?= stand-in-for-make-production-only-never-deploy-0123456789abcdef
+production: export ALLOWED_HOSTS ?= 127.0.0.1,localhost
+production: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/coachhouse_local
+production: export REDIS_URL ?= redis://127.0.0.1:6379/0
+production: export CACHE_KEY_PREFIX ?= coachhouse-local
+production: export BASE_URL := $(BASE_URL)
+production: export PYTHONUNBUFFERED := 1
+production: export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+production: $(STAMP)
+	$(PY) manage.py create_database
+	$(VENV)/bin/honcho start release
+	$(PY) manage.py load_demo
+	@echo ""
+	@echo "  Coachhouse (production settings) is running:  http://127.0.0.1:$(PORT)/"
+	@echo "  Emails are printed below by the worker. Ctrl-C stops every process."
+	@echo ""
+	@# No TLS proxy in front here: LOCAL_HTTP serves plain HTTP (coachhouse/settings/production.py),
+	@# and gunicorn listens on this machine only, not on every interface as on a platform.
+	LOCAL_HTTP=true GUNICORN_CMD_ARGS="--bind 127.0.0.1:$(PORT)" \
+		$(VENV)/bin/honcho start --port $(PORT) web worker clock
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/bandit -c pyproject.toml -q -r manage.py site accounts course lessons coaching reports
+	$(VENV)/bin/bandit -c pyproject.toml -q -r manage.py gunicorn.conf.py site accounts course lessons coaching reports
 	@# bench/ drives local processes with fixed commands, seeds unusable passwords ("!") and
 	@# random data, and asserts: what these skips allow there, and nowhere else.
 	$(VENV)/bin/bandit -c pyproject.toml -q -r bench -s B101,B106,B311,B404,B603,B607

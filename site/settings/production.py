@@ -30,6 +30,19 @@ SECURE_SSL_REDIRECT = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 
+# `make production` runs this stack on the developer's machine with no TLS proxy in front: there
+# (and only there: it refuses any host but this machine's) LOCAL_HTTP=true serves plain HTTP,
+# without the redirect to HTTPS and with cookies a browser sends back over HTTP. The release's
+# deployment checks run without it.
+LOCAL_HTTP = env_bool("LOCAL_HTTP", default=False)
+if LOCAL_HTTP:
+    if not set(ALLOWED_HOSTS) <= {"localhost", "127.0.0.1", "[::1]"}:  # noqa: F405
+        raise ImproperlyConfigured(
+            "LOCAL_HTTP serves plain HTTP for a local run only: ALLOWED_HOSTS may name only "
+            "localhost, 127.0.0.1 and [::1]."
+        )
+    SECURE_SSL_REDIRECT = SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
+
 # Browsers remember for a year to use only HTTPS, on every subdomain too.
 SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True

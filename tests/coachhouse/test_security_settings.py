@@ -121,6 +121,29 @@ def test_production_cookies_are_secure_httponly_and_same_site_lax(production):
     assert production["csrf_cookie"] == [True, True, "Lax"]
 
 
+LOCAL_HTTP_PROBE = """
+import django
+from django.conf import settings
+django.setup()
+print(settings.SECURE_SSL_REDIRECT, settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE)
+"""
+
+
+def test_make_productions_local_http_switch_serves_plain_http_on_this_machine_only():
+    local = run_production(["-c", LOCAL_HTTP_PROBE], LOCAL_HTTP="true", ALLOWED_HOSTS="127.0.0.1")
+    public = run_production(["-c", LOCAL_HTTP_PROBE], LOCAL_HTTP="true")
+
+    assert local.stdout.split() == ["False", "False", "False"], local.stderr
+    assert public.returncode != 0
+    assert "LOCAL_HTTP serves plain HTTP for a local run only" in public.stderr
+
+
+def test_production_is_https_only_unless_local_http_is_set():
+    result = run_production(["-c", LOCAL_HTTP_PROBE], ALLOWED_HOSTS="127.0.0.1")
+
+    assert result.stdout.split() == ["True", "True", "True"], result.stderr
+
+
 def test_production_shares_one_redis_cache_between_workers(production):
     assert production["cache"] == [
         "django.core.cache.backends.redis.RedisCache",

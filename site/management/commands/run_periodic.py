@@ -23,7 +23,7 @@ class Command(BaseCommand):
         "Run every periodic job: expire the wait list (coaching_expire), send course "
         "reminders (course_nudges), delete expired sessions (clearsessions), queue again the "
         "emails of a worker that died (email_requeue_stale) and publish scheduled pages "
-        "(publish_due_pages). Meant for cron or a systemd timer, hourly."
+        "(publish_due_pages). run_clock runs it every minute; or run it from cron, hourly."
     )
 
     def add_arguments(self, parser):
