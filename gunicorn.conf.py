@@ -22,6 +22,13 @@ graceful_timeout = 30
 # Access log on stdout, errors on stderr: the platform (or honcho) collects both streams.
 accesslog = "-"
 errorlog = "-"
+# One line a request: client, request line, status, bytes, milliseconds and the request id
+# (coachhouse/request_id.py), which the site's own log lines for that request carry too.
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms id=%({x-request-id}o)s "%(a)s"'
+
+# No runtime control socket: the platform and honcho manage the server with signals, and its
+# fixed path in the user's home would be shared by every gunicorn the user runs.
+control_socket_disable = True
 
 # The proxy in front sets X-Forwarded-Proto; gunicorn trusts it only from these addresses (set
 # FORWARDED_ALLOW_IPS to the proxy's, or "*" if only the proxy can reach this port). Django

@@ -58,11 +58,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # /healthz and /readyz for process managers and load balancers: first, so they answer
-    # over plain HTTP, for any Host, without a session (coachhouse/health.py).
-    "coachhouse.health.HealthCheckMiddleware",
     # An id for each request, sent back and written on its log lines.
     "coachhouse.request_id.RequestIdMiddleware",
+    # /healthz and /readyz for process managers and load balancers: before the rest, so they
+    # answer over plain HTTP, for any Host, without a session (coachhouse/health.py).
+    "coachhouse.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Django's CSP middleware, choosing the admin's policy under /admin/. Outside the page
     # cache, so pages served from it get the policy too.

@@ -3,6 +3,7 @@ servers, started here, pointed at ports where nothing answers."""
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -52,7 +53,7 @@ def redis_reachable() -> bool:
 class Server:
     """The site under gunicorn and production settings, on 127.0.0.1."""
 
-    def __init__(self, tmp_path, *, database_url: str, redis_url: str):
+    def __init__(self, tmp_path, *, database_url: str, redis_url: str, procfile=False):
         self.port = free_port()
         env = {
             **os.environ,
@@ -64,11 +65,18 @@ class Server:
             "CACHE_KEY_PREFIX": f"health-test-{self.port}",
             "MEDIA_ROOT": str(tmp_path / "media"),
             "STATIC_ROOT": str(tmp_path / "static"),
+            "PORT": str(self.port),
+            "WEB_CONCURRENCY": "1",
         }
+        command = [str(GUNICORN), "coachhouse.wsgi:application"]
+        if procfile:  # the Procfile's `web`: its config file (which binds every interface)
+            command += ["--config", "gunicorn.conf.py"]
+        else:
+            command += ["--bind", f"127.0.0.1:{self.port}", "--workers", "1"]
+            command += ["--log-level", "warning", "--no-control-socket"]
         self.log = (tmp_path / "gunicorn.log").open("w")
         self.process = subprocess.Popen(  # noqa: S603 - a fixed command: gunicorn, our app
-            [str(GUNICORN), "coachhouse.wsgi:application", "--bind", f"127.0.0.1:{self.port}"]
-            + ["--workers", "1", "--log-level", "warning"],
+            command,
             cwd=ROOT,
             env=env,
             stdout=self.log,
@@ -85,9 +93,10 @@ class Server:
         self.stop()
         raise AssertionError((tmp_path / "gunicorn.log").read_text())
 
-    def get(self, path: str) -> tuple[int, dict, str]:
+    def get(self, path: str, **headers) -> tuple[int, dict, str]:
         request = urllib.request.Request(
-            f"http://127.0.0.1:{self.port}{path}", headers={"X-Forwarded-Proto": "https"}
+            f"http://127.0.0.1:{self.port}{path}",
+            headers={"X-Forwarded-Proto": "https", **headers},
         )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
@@ -99,6 +108,7 @@ class Server:
         os.killpg(self.process.pid, signal.SIGTERM)
         self.process.wait(timeout=10)
         self.log.close()
+        self.log_text = Path(self.log.name).read_text()
 
 
 @pytest.fixture
@@ -154,3 +164,19 @@ def test_readyz_names_what_does_not_answer_within_two_seconds(server, cache_stat
         "storage": "ok",
     }
     assert elapsed < 2
+
+
+def test_the_web_process_logs_one_line_a_request_with_its_id(tmp_path):
+    server = Server(tmp_path, database_url=DEAD_DATABASE, redis_url=DEAD_REDIS, procfile=True)
+    try:
+        status, headers, _ = server.get("/healthz", **{"X-Request-ID": "edge-5be1c0de"})
+        server.get("/")  # a 503 while the database is down: its own line and id
+    finally:
+        server.stop()
+
+    assert (status, headers["X-Request-ID"]) == (200, "edge-5be1c0de")
+    [health] = [line for line in server.log_text.splitlines() if "id=edge-5be1c0de" in line]
+    assert '"GET /healthz HTTP/1.1" 200' in health
+    [page] = [line for line in server.log_text.splitlines() if '"GET / HTTP' in line]
+    assert '"GET / HTTP/1.1" 503' in page
+    assert re.search(r" id=[0-9a-f]{32} ", page)
