@@ -3,7 +3,7 @@
 import os
 
 # Every interface, on the port the platform (or honcho) gives the process: the proxy connects there.
-bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"  # noqa: S104  # nosec B104
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"  # noqa: S104
 
 # gunicorn's rule of thumb, two per CPU plus one, this process may use; WEB_CONCURRENCY overrides
 # it where the CPU count misleads (a container's CPU quota) or memory is the limit.

@@ -4,7 +4,6 @@ import functools
 import sys
 from collections.abc import Callable
 
-from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template import loader
@@ -13,11 +12,10 @@ from django.views import defaults
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from django_ratelimit.core import get_usage
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from wagtail import hooks
 from wagtail import views as wagtail_views
 
+from coachhouse.outages import RETRY_AFTER_SECONDS, is_outage
 from coachhouse.pages import kept_route
 
 
@@ -89,17 +87,12 @@ def serve(request, path):
     return on_serve_chain(page, request, [], {})
 
 
-# What a server that cannot reach its database or its cache raises: the database restarting
-# or failing over, Redis restarting. Not a bug in a page, and over in a moment.
-OUTAGES = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
-RETRY_AFTER_SECONDS = 30
-
-
 def server_error(request):
-    """Django's 500 view, except while the database or the cache cannot be reached: then a
-    503 saying so, with Retry-After, so visitors, crawlers and balancers try again. Both
-    pages render without the database, the cache or the static files' manifest."""
-    if isinstance(sys.exc_info()[1], OUTAGES):
+    """Django's 500 view, except while the database or the cache cannot be reached
+    (coachhouse/outages.py): then a 503 saying so, with Retry-After, so visitors, crawlers and
+    balancers try again. Both pages render without the database, the cache or the static
+    files' manifest."""
+    if is_outage(sys.exc_info()[1]):
         response = HttpResponse(loader.get_template("503.html").render(), status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         response["Cache-Control"] = "no-store"

@@ -238,6 +238,9 @@ EMAIL_RETRY_DELAYS = tuple(
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Coachhouse <hello@coachhouse.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Who is emailed a server error's traceback: comma-separated addresses (the coach, or whoever
+# looks after the site). None by default.
+ADMINS = env_list("ADMINS", default=[])
 
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
@@ -326,7 +329,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # Each line names the request it was written for (coachhouse/request_id.py).
-    "filters": {"request_id": {"()": "coachhouse.request_id.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "coachhouse.request_id.RequestIdFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        "not_an_outage": {"()": "coachhouse.outages.NotAnOutage"},
+    },
     "formatters": {
         "line": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"}
     },
@@ -335,7 +342,21 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "filters": ["request_id"],
             "formatter": "line",
-        }
+        },
+        # A server error's traceback, emailed to ADMINS; not one email per visitor while the
+        # database or Redis is down (coachhouse/outages.py).
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "not_an_outage"],
+        },
+    },
+    "loggers": {
+        "django.request": {
+            "handlers": ["console", "mail_admins"],
+            "level": "WARNING",
+            "propagate": False,
+        },
     },
     # WARNING by default: Wagtail and the task backend log every page save and task at INFO.
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},

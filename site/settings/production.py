@@ -52,3 +52,15 @@ SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", default=False)
 if not SECURE_HSTS_PRELOAD:
     # security.W021 asks for preload; see above for why it is the owner's choice, not ours.
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# Errors and their context in Sentry (or a Sentry-compatible service such as GlitchTip) when
+# SENTRY_DSN is set; no personal data is sent.
+SENTRY_DSN = env_str("SENTRY_DSN")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env_str("SENTRY_ENVIRONMENT", "production"),
+        send_default_pii=False,
+    )
