@@ -219,7 +219,9 @@ class Clock:
         return self.process.returncode
 
 
-@pytest.mark.django_db(transaction=True)
+# Committed rows, for the clock's own process to read; serialized rollback restores Wagtail's
+# root page, locale and default site, which the flush after a transactional test removes.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_clock_process_publishes_a_due_page_each_minute_and_stops_cleanly_on_sigterm(
     site_tree, tmp_path
 ):
