@@ -133,6 +133,9 @@ def test_a_json_ld_block_under_the_public_policy_raises_no_violation(live_server
         ),
     )
     watched.goto(url, wait_until="load")
+    # The probe names no icon, so Chromium asks the live server for /favicon.ico: that answer
+    # (a 404 page, which reads the site's settings) must finish before the database is flushed.
+    watched.wait_for_load_state("networkidle")
 
     assert violations(watched) == []
 
