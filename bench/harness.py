@@ -29,7 +29,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
 BIN = ROOT / ".venv" / "bin"
 PYTHON = BIN / "python"
 HOST = "127.0.0.1"
@@ -170,6 +171,9 @@ class Gunicorn:
             "sync",
             "--log-level",
             "warning",
+            # The benches' own config, for the floor and the site alike (see that file).
+            "--config",
+            str(BENCH_DIR / "gunicorn.conf.py"),
             *self.extra_args,
         ]
 
