@@ -42,7 +42,7 @@ class PrivacyMixin:
 @functools.cache
 def stock_routing() -> bool:
     """Whether every page type routes as Wagtail's `Page` does: then what a path leads to
-    depends on the pages alone, never on the request, and can be kept (see `serve`)."""
+    depends on the pages alone, never on the request, and can be kept (see `kept_route`)."""
     return all(model.route is Page.route for model in get_page_models())
 
 
