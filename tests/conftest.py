@@ -1,6 +1,7 @@
 """Shared fixtures. Browser fixtures live in tests/browser/conftest.py."""
 
 import os
+import shutil
 
 import pytest
 from django.conf import settings
@@ -23,8 +24,16 @@ REDIS_ONLY = (
 )
 
 
+CLUSTER_ONLY = (
+    "needs PostgreSQL, Redis and nginx (two app servers behind a balancer): install nginx "
+    "(apt-get install nginx) and run DATABASE_URL=postgres://postgres@127.0.0.1:5432/coachhouse "
+    "REDIS_URL=redis://127.0.0.1:6379/0 make test"
+)
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `postgres` run only on PostgreSQL, tests marked `redis` only with Redis.
+    """Tests marked `postgres` run only on PostgreSQL, tests marked `redis` only with Redis,
+    tests marked `cluster` only with both and nginx.
 
     Without them they are skipped with a message saying how to run them; under CI, which runs
     the suite a second time with PostgreSQL and Redis, they are deselected from the first
@@ -33,6 +42,12 @@ def pytest_collection_modifyitems(config, items):
     needs = {
         "postgres": (connection.vendor == "postgresql", POSTGRES_ONLY),
         "redis": (bool(settings.REDIS_URL), REDIS_ONLY),
+        "cluster": (
+            connection.vendor == "postgresql"
+            and bool(settings.REDIS_URL)
+            and bool(shutil.which("nginx", path=f"{os.environ.get('PATH', '')}:/usr/sbin")),
+            CLUSTER_ONLY,
+        ),
     }
     for marker, (available, reason) in needs.items():
         if available:
