@@ -10,6 +10,7 @@ from wagtail.documents.views import serve as wagtaildocs_serve
 from wagtail.urls import serve_pattern
 
 from accounts import views as account_views
+from coachhouse import media
 from coachhouse.admin_login import RateLimitedLoginView
 from coachhouse.feeds import ArticleFeed
 from coachhouse.views import limit_posts, robots_txt, serve
@@ -57,6 +58,11 @@ if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+elif not media.uses_bucket():
+    # Renditions from this server's disk, and nothing else there (coachhouse/media.py).
+    urlpatterns.append(
+        path(f"{settings.MEDIA_URL.lstrip('/')}images/<path:path>", media.serve_rendition)
+    )
 
 urlpatterns += [
     path(

@@ -6,6 +6,7 @@ objects in memory and forgets them when stopped.
 """
 
 import contextlib
+import logging
 import uuid
 
 import boto3
@@ -15,6 +16,9 @@ from moto.server import ThreadedMotoServer
 ACCESS_KEY = "test-access-key"
 SECRET_KEY = "test-secret-key"
 REGION = "us-east-1"
+
+# moto's server logs every request it answers; the tests assert on what it answered instead.
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
 class S3Server:

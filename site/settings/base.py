@@ -215,13 +215,45 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic gathers the static files that WhiteNoise serves.
+STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "staticfiles")
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Uploads in an S3-compatible bucket (Amazon S3, Cloudflare R2, Backblaze B2, MinIO...) when
+# MEDIA_BUCKET is set, so that every app server sees the same images and documents; on this
+# server's disk (MEDIA_ROOT) otherwise. In the bucket, renditions (`images/`) are public, served
+# from the bucket or from a CDN at MEDIA_CUSTOM_DOMAIN; originals and documents stay private
+# and documents go through Wagtail's serve view below (`manage.py prepare_media_bucket`).
+MEDIA_BUCKET = env_str("MEDIA_BUCKET")
+if MEDIA_BUCKET:
+    from botocore.config import Config as BotoConfig
+
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_BUCKET,
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("AWS_S3_REGION_NAME") or None,
+            # Empty: boto3 finds credentials itself (an instance role, ~/.aws).
+            "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
+            "custom_domain": env_str("MEDIA_CUSTOM_DOMAIN") or None,
+            # Renditions' URLs are plain and stable: pages that show them are cached, and a
+            # signed URL would expire inside a cached page.
+            "querystring_auth": False,
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": "public, max-age=86400"},
+            # A bucket that does not answer fails an upload (and /readyz) in seconds, with one
+            # retry, instead of boto3's default minute.
+            "client_config": BotoConfig(
+                connect_timeout=1, read_timeout=10, retries={"mode": "standard", "max_attempts": 2}
+            ),
+        },
+    }
 
 MAILERS = {"default": mailer_from_url(env_str("EMAIL_URL") or "console:")}
 

@@ -53,7 +53,9 @@ def redis_reachable() -> bool:
 class Server:
     """The site under gunicorn and production settings, on 127.0.0.1."""
 
-    def __init__(self, tmp_path, *, database_url: str, redis_url: str, procfile=False):
+    def __init__(
+        self, tmp_path, *, database_url: str, redis_url: str, procfile=False, environ=None
+    ):
         self.port = free_port()
         env = {
             **os.environ,
@@ -67,6 +69,7 @@ class Server:
             "STATIC_ROOT": str(tmp_path / "static"),
             "PORT": str(self.port),
             "WEB_CONCURRENCY": "1",
+            **(environ or {}),
         }
         command = [str(GUNICORN), "coachhouse.wsgi:application"]
         if procfile:  # the Procfile's `web`: its config file (which binds every interface)
@@ -100,7 +103,11 @@ class Server:
         )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-                return response.status, dict(response.headers), response.read().decode()
+                return (
+                    response.status,
+                    dict(response.headers),
+                    response.read().decode(errors="replace"),
+                )
         except urllib.error.HTTPError as error:
             return error.code, dict(error.headers), error.read().decode()
 

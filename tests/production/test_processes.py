@@ -71,13 +71,14 @@ def test_every_procfile_command_runs_an_installed_program_or_an_existing_manage_
                 assert args[1] in commands, f"{name}: no command manage.py {args[1]}"
 
 
-def test_the_release_checks_migrates_and_collects_static_files_stopping_at_a_failure():
+def test_the_release_checks_migrates_collects_and_prepares_media_stopping_at_a_failure():
     # Joined by &&: a failed step fails the release, and the deploy checks come before any
     # change to the database.
     assert steps(procfile()["release"]) == [
         ["python", "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         ["python", "manage.py", "migrate", "--no-input"],
         ["python", "manage.py", "collectstatic", "--no-input"],
+        ["python", "manage.py", "prepare_media_bucket"],
     ]
 
 
