@@ -229,15 +229,29 @@ STORAGES = {
 # from the bucket or from a CDN at MEDIA_CUSTOM_DOMAIN; originals and documents stay private
 # and documents go through Wagtail's serve view below (`manage.py prepare_media_bucket`).
 MEDIA_BUCKET = env_str("MEDIA_BUCKET")
+# Where browsers fetch renditions from, for the img-src of the CSPs below; empty: this site.
+MEDIA_ORIGIN = ""
 if MEDIA_BUCKET:
+    from urllib.parse import urlsplit
+
     from botocore.config import Config as BotoConfig
 
+    endpoint_url = env_str("AWS_S3_ENDPOINT_URL")
+    region_name = env_str("AWS_S3_REGION_NAME")
+    if env_str("MEDIA_CUSTOM_DOMAIN"):
+        MEDIA_ORIGIN = f"https://{env_str('MEDIA_CUSTOM_DOMAIN')}"
+    elif endpoint_url:  # another provider's S3 API, addressed by path: endpoint/bucket/key
+        MEDIA_ORIGIN = f"{urlsplit(endpoint_url).scheme}://{urlsplit(endpoint_url).netloc}"
+    elif region_name and region_name != "us-east-1":  # Amazon, addressed by host
+        MEDIA_ORIGIN = f"https://{MEDIA_BUCKET}.s3.{region_name}.amazonaws.com"
+    else:
+        MEDIA_ORIGIN = f"https://{MEDIA_BUCKET}.s3.amazonaws.com"
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": MEDIA_BUCKET,
-            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
-            "region_name": env_str("AWS_S3_REGION_NAME") or None,
+            "endpoint_url": endpoint_url or None,
+            "region_name": region_name or None,
             # Empty: boto3 finds credentials itself (an instance role, ~/.aws).
             "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
             "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
@@ -250,7 +264,10 @@ if MEDIA_BUCKET:
             # A bucket that does not answer fails an upload (and /readyz) in seconds, with one
             # retry, instead of boto3's default minute.
             "client_config": BotoConfig(
-                connect_timeout=1, read_timeout=10, retries={"mode": "standard", "max_attempts": 2}
+                connect_timeout=1,
+                read_timeout=10,
+                retries={"mode": "standard", "max_attempts": 2},
+                s3={"addressing_style": "path" if endpoint_url else "virtual"},
             ),
         },
     }
@@ -273,6 +290,16 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Who is emailed a server error's traceback: comma-separated addresses (the coach, or whoever
 # looks after the site). None by default.
 ADMINS = env_list("ADMINS", default=[])
+
+# Backups (coachhouse/backups.py): `manage.py backup` writes one archive (the database, and the
+# media or a list of them) to BACKUP_LOCATION, a folder or s3://bucket/prefix (reached with the
+# media's AWS_* endpoint and keys), keeping the newest BACKUP_KEEP; the clock takes one when the
+# newest is BACKUP_INTERVAL_HOURS old (none if BACKUP_LOCATION is empty). `restore` loads one.
+BACKUP_LOCATION = env_str("BACKUP_LOCATION")
+BACKUP_KEEP = int(env_str("BACKUP_KEEP", "14"))
+BACKUP_INTERVAL_HOURS = float(env_str("BACKUP_INTERVAL_HOURS", "24"))
+# pg_restore leaves out owners and grants: the database user that restores owns what it loads.
+DBBACKUP_CONNECTORS = {"default": {"RESTORE_SUFFIX": "--no-owner --no-privileges"}}
 
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
@@ -321,7 +348,7 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:"],
+    "img-src": [CSP.SELF, "data:", *([MEDIA_ORIGIN] if MEDIA_ORIGIN else [])],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     "frame-src": VIDEO_FRAME_SOURCES,
@@ -339,7 +366,7 @@ ADMIN_CSP = {
     **SECURE_CSP,
     "script-src": [CSP.SELF, CSP.UNSAFE_INLINE],
     "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
-    "img-src": [CSP.SELF, "data:", "blob:"],
+    "img-src": [CSP.SELF, "data:", "blob:", *([MEDIA_ORIGIN] if MEDIA_ORIGIN else [])],
     "font-src": [CSP.SELF, "data:"],
     "frame-src": [CSP.SELF, *VIDEO_FRAME_SOURCES],
     "frame-ancestors": [CSP.SELF],

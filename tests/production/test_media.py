@@ -285,3 +285,58 @@ def test_readyz_answers_503_within_two_seconds_when_the_bucket_server_stops(
     assert status == 503
     assert json.loads(body) == {"database": "ok", "cache": "ok", "storage": "unavailable"}
     assert elapsed < 2
+
+
+ORIGIN_SCRIPT = """
+import json, django
+from urllib.parse import urlsplit
+django.setup()
+from django.conf import settings
+from django.core.files.storage import default_storage
+url = urlsplit(default_storage.url("images/hero.2e16d0ba.fill-800x450.jpg"))
+print(json.dumps({
+    "origin": settings.MEDIA_ORIGIN,
+    "url_origin": f"{url.scheme}://{url.netloc}",
+    "site": settings.SECURE_CSP["img-src"],
+    "admin": settings.ADMIN_CSP["img-src"],
+}))
+"""
+
+
+@pytest.mark.parametrize(
+    ("environ", "origin"),
+    [
+        ({"AWS_S3_ENDPOINT_URL": "http://127.0.0.1:9000"}, "http://127.0.0.1:9000"),
+        (
+            {
+                "AWS_S3_ENDPOINT_URL": "https://acc.r2.cloudflarestorage.com",
+                "AWS_S3_REGION_NAME": "auto",
+            },
+            "https://acc.r2.cloudflarestorage.com",
+        ),
+        ({"AWS_S3_REGION_NAME": "eu-west-2"}, "https://coach-media.s3.eu-west-2.amazonaws.com"),
+        ({}, "https://coach-media.s3.amazonaws.com"),
+        ({"MEDIA_CUSTOM_DOMAIN": "media.coach.example"}, "https://media.coach.example"),
+    ],
+    ids=["MinIO or moto", "Cloudflare R2", "Amazon, eu-west-2", "Amazon, us-east-1", "CDN"],
+)
+def test_pages_may_show_images_from_where_the_bucket_says_they_are(environ, origin):
+    """The CSPs' img-src names the origin the storage's own URLs have, or browsers would
+    refuse every image from the bucket."""
+    result = subprocess.run(  # noqa: S603 - this Python with a fixed script
+        [sys.executable, "-c", ORIGIN_SCRIPT],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "coachhouse.settings.test",
+            "MEDIA_BUCKET": "coach-media",
+            **environ,
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    seen = json.loads(result.stdout)
+
+    assert seen["origin"] == seen["url_origin"] == origin
+    assert origin in seen["site"] and origin in seen["admin"]
