@@ -15,7 +15,8 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets import HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from coaching import payment_selectors, selectors, services, stripe_client
+from coachhouse import stripe_client
+from coaching import payment_selectors, selectors, services
 from coaching.models import WaitListEntry
 from course.models import Reflection
 

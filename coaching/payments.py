@@ -1,4 +1,5 @@
-"""Payments for coaching packages: Checkout, and fulfilment exactly once per session.
+"""Payments for coaching packages and paid courses: Checkout, and fulfilment exactly once
+per session.
 
 Stripe's events may arrive twice, concurrently or out of order, and the success page may
 confirm a payment before its webhook does. Every path ends in `payment_fulfil`, which locks
@@ -12,8 +13,12 @@ import stripe
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from coaching import emails, services, stripe_client
+from coachhouse import stripe_client
+from coaching import emails, services
 from coaching.models import CoachingPackage, Payment, StripeEvent, WaitListEntry
+from course import services as course_services
+from course.models import CourseOrder, CoursePage
+from course.selectors import course_paid_for
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +79,124 @@ def checkout_start(
     except IntegrityError:
         payment = Payment.objects.get(stripe_session_id=session.id)
     return payment
+
+
+def course_checkout_start(
+    *, user, course: CoursePage, success_url: str, cancel_url: str
+) -> CourseOrder:
+    """Create (or reuse) a Checkout Session for the learner to buy the course."""
+    if course.is_free:
+        raise CheckoutNotAllowed("This course is free: start it from its page.")
+    if course_paid_for(user=user, course=course):
+        raise CheckoutNotAllowed("This course is yours already.")
+    attempts = CourseOrder.objects.filter(user=user, course=course).exclude(
+        status=CourseOrder.Status.PENDING
+    )
+    # As for packages: a double click gets the same session, an edited price a new one.
+    course_version = hashlib.sha256(
+        f"{course.title}|{course.price_minor}|{course.currency}".encode()
+    ).hexdigest()[:12]
+    idempotency_key = f"coachhouse-course-{course.pk}-{user.pk}-{course_version}-{attempts.count()}"
+    currency = course.currency.lower()
+    session = stripe_client.checkout_session_create(
+        email=user.email,
+        product_name=course.title,
+        description="Online course",
+        amount_minor=course.price_minor,
+        currency=currency,
+        client_reference_id=f"course-{course.pk}-learner-{user.pk}",
+        metadata={"course": str(course.pk), "learner": str(user.pk)},
+        success_url=success_url,
+        cancel_url=cancel_url,
+        idempotency_key=idempotency_key,
+    )
+    try:
+        with transaction.atomic():
+            order, _ = CourseOrder.objects.get_or_create(
+                stripe_session_id=session.id,
+                defaults={
+                    "user": user,
+                    "course": course,
+                    "amount_minor": course.price_minor,
+                    "currency": currency,
+                    "checkout_url": session.url or "",
+                },
+            )
+    except IntegrityError:
+        order = CourseOrder.objects.get(stripe_session_id=session.id)
+    return order
+
+
+def course_order_confirm_from_session(*, order: CourseOrder) -> CourseOrder:
+    """The course's success page asks Stripe about an order its webhook has not confirmed."""
+    if order.status != CourseOrder.Status.PENDING:
+        return order
+    session = stripe_client.checkout_session_retrieve(order.stripe_session_id)
+    if session.status == "expired":
+        payment_mark_expired(session=session)
+        order.refresh_from_db()
+        return order
+    return course_order_fulfil(session=session) or order
+
+
+def course_order_fulfil(*, session) -> CourseOrder | None:
+    """Let the learner into the course they paid for. Safe to call any number of times,
+    concurrently: the order's row is locked and only a pending order is acted on."""
+    with transaction.atomic():
+        order = (
+            CourseOrder.objects.select_for_update()
+            .select_related("user", "course")
+            .filter(stripe_session_id=session.id)
+            .first()
+        )
+        if order is None:
+            return None
+        if order.status != CourseOrder.Status.PENDING or session.payment_status != "paid":
+            return order
+        payment_intent_id = _id(session.payment_intent)
+        if _refund_already_seen(payment_intent_id):
+            # The refund's event overtook the completion's: record both, let nobody in.
+            order.status = CourseOrder.Status.REFUNDED
+            order.stripe_payment_intent_id = payment_intent_id
+            order.paid_at = order.refunded_at = timezone.now()
+            order.save()
+            return order
+        if course_services.order_paid(order=order, payment_intent_id=payment_intent_id):
+            transaction.on_commit(lambda: course_order_expire_others(order=order))
+        else:
+            logger.error(
+                "Checkout Session %s was paid, but %s had paid for %s already: refund payment "
+                "intent %s from the Stripe dashboard.",
+                session.id,
+                order.user,
+                order.course,
+                payment_intent_id,
+            )
+    return order
+
+
+def course_order_expire_others(*, order: CourseOrder) -> int:
+    """The course is paid for: close the learner's other open Checkouts of it."""
+    closed = 0
+    others = CourseOrder.objects.filter(
+        user_id=order.user_id, course_id=order.course_id, status=CourseOrder.Status.PENDING
+    )
+    for other in others.exclude(pk=order.pk):
+        try:
+            session = stripe_client.checkout_session_expire(other.stripe_session_id)
+        except stripe.StripeError as error:
+            logger.warning("Could not expire Checkout %s: %s", other.stripe_session_id, error)
+            continue
+        payment_mark_expired(session=session)
+        closed += 1
+    return closed
+
+
+def checkout_fulfil(*, session):
+    """A paid Checkout Session: a course's, or a coaching package's."""
+    if CourseOrder.objects.filter(stripe_session_id=session.id).exists():
+        return course_order_fulfil(session=session)
+    return payment_fulfil(session=session)
 
 
 def payment_confirm_from_session(*, payment: Payment) -> Payment:
@@ -159,20 +282,38 @@ def payment_expire_other_checkouts(*, payment: Payment) -> int:
 
 
 def payment_mark_failed(*, session) -> None:
-    Payment.objects.filter(stripe_session_id=session.id, status=Payment.Status.PENDING).update(
-        status=Payment.Status.FAILED
-    )
+    """A Checkout (a package's or a course's) whose delayed payment failed."""
+    for model in (Payment, CourseOrder):
+        model.objects.filter(stripe_session_id=session.id, status=model.Status.PENDING).update(
+            status=model.Status.FAILED
+        )
 
 
 def payment_mark_expired(*, session) -> None:
-    Payment.objects.filter(stripe_session_id=session.id, status=Payment.Status.PENDING).update(
-        status=Payment.Status.EXPIRED
-    )
+    """A Checkout (a package's or a course's) that lapsed or was closed unpaid."""
+    for model in (Payment, CourseOrder):
+        model.objects.filter(stripe_session_id=session.id, status=model.Status.PENDING).update(
+            status=model.Status.EXPIRED
+        )
 
 
 def payment_refunded(*, charge) -> None:
-    """A full refund un-books the person; a partial one is left to the coach."""
+    """A full refund un-books the person, or ends the learner's access to the course they
+    bought; a partial one is left to the coach."""
     if not _refunded_in_full(charge):
+        return
+    payment_intent_id = _id(charge.payment_intent)
+    if (
+        payment_intent_id
+        and CourseOrder.objects.filter(stripe_payment_intent_id=payment_intent_id).exists()
+    ):
+        with transaction.atomic():
+            order = (
+                CourseOrder.objects.select_for_update()
+                .filter(stripe_payment_intent_id=payment_intent_id)
+                .first()
+            )
+            course_services.order_refunded(order=order)
         return
     with transaction.atomic():
         payment = (
@@ -193,8 +334,8 @@ def payment_refunded(*, charge) -> None:
 
 
 HANDLERS = {
-    "checkout.session.completed": lambda obj: payment_fulfil(session=obj),
-    "checkout.session.async_payment_succeeded": lambda obj: payment_fulfil(session=obj),
+    "checkout.session.completed": lambda obj: checkout_fulfil(session=obj),
+    "checkout.session.async_payment_succeeded": lambda obj: checkout_fulfil(session=obj),
     "checkout.session.async_payment_failed": lambda obj: payment_mark_failed(session=obj),
     "checkout.session.expired": lambda obj: payment_mark_expired(session=obj),
     "charge.refunded": lambda obj: payment_refunded(charge=obj),

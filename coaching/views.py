@@ -1,28 +1,29 @@
 """The public side of the wait list: join, confirm, see your place, leave, accept an invitation."""
 
 import contextlib
-import functools
 import logging
 import re
 
 import stripe
-from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.csp import CSP
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csp import csp_override
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
 from accounts.models import normalise_email
-from coaching import payments, selectors, services, stripe_client, tokens
+from coachhouse import stripe_client
+from coachhouse.csp import forms_may_reach_checkout
+from coaching import payments, selectors, services, tokens
 from coaching.forms import AnswersForm, join_form_for
 from coaching.models import CoachingPackage, Payment, WaitListEntry
+from course.models import CourseOrder, CoursePage
+from course.selectors import course_paid_for
 
 logger = logging.getLogger(__name__)
 
@@ -163,20 +164,7 @@ def rejoin(request, token: str):
     return redirect("coaching:status", token=token)
 
 
-def _forms_may_reach_checkout(view):
-    """The invitation page's "Choose" forms post here and are redirected to Stripe Checkout;
-    browsers hold that redirect to the page's form-action, so it lists Checkout's origin too."""
-
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        form_action = [CSP.SELF, stripe_client.checkout_origin()]
-        policy = {**settings.SECURE_CSP, "form-action": form_action}
-        return csp_override(policy)(view)(request, *args, **kwargs)
-
-    return wrapped
-
-
-@_forms_may_reach_checkout
+@forms_may_reach_checkout
 @never_cache
 def invitation(request, token: str):
     """The invited person's page: the coaching packages, and a way to say no thanks."""
@@ -257,6 +245,63 @@ def payment_success(request):
         with contextlib.suppress(stripe.StripeError):
             payment = payments.payment_confirm_from_session(payment=payment)
     return render(request, "coaching/payment_success.html", {"payment": payment})
+
+
+@require_POST
+@login_required
+def course_checkout(request, course_id: int):
+    """A learner buys a course with a price: off to Stripe Checkout."""
+    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    start_url = reverse("course:start", args=[course.pk])
+    if not stripe_client.is_configured():
+        messages.error(request, "Online payments are not set up yet. Please try again later.")
+        return redirect(start_url)
+    success_url = request.build_absolute_uri(reverse("coaching:course-payment-success"))
+    try:
+        order = payments.course_checkout_start(
+            user=request.user,
+            course=course,
+            success_url=success_url + "?session_id={CHECKOUT_SESSION_ID}",
+            cancel_url=request.build_absolute_uri(start_url) + "?cancelled=1",
+        )
+    except payments.CheckoutNotAllowed as error:
+        messages.info(request, str(error))
+        return redirect(start_url)
+    except stripe.StripeError:
+        messages.error(request, "The payment page could not be opened just now. Please try again.")
+        return redirect(start_url)
+    return redirect(order.checkout_url, permanent=False)
+
+
+@never_cache
+@login_required
+def course_payment_success(request):
+    """Back from Stripe with a course bought: off to lesson 1 once the payment is confirmed,
+    until then a page that says it is being confirmed."""
+    session_id = request.GET.get("session_id", "")
+    order = (
+        CourseOrder.objects.select_related("course")
+        .filter(stripe_session_id=session_id, user=request.user)
+        .first()
+        if STRIPE_SESSION_ID.fullmatch(session_id)
+        else None
+    )
+    if order is None:
+        raise Http404("We couldn't find that payment.")
+    if order.status == CourseOrder.Status.PENDING and stripe_client.is_configured():
+        # If Stripe can't be reached, the webhook confirms it; the page says "confirming".
+        with contextlib.suppress(stripe.StripeError):
+            order = payments.course_order_confirm_from_session(order=order)
+    if order.status == CourseOrder.Status.PAID:
+        messages.success(request, f"Payment received. Welcome to “{order.course.title}”!")
+        return redirect("course:start", course_id=order.course_id)
+    if order.status == CourseOrder.Status.PENDING and course_paid_for(
+        user=request.user, course=order.course
+    ):
+        # Paid in another tab first; this Checkout's money goes back (the coach is told).
+        messages.info(request, "This course is yours already: you paid for it in another tab.")
+        return redirect("course:start", course_id=order.course_id)
+    return render(request, "coaching/course_payment.html", {"order": order})
 
 
 @csrf_exempt

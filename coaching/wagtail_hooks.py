@@ -9,6 +9,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from coaching import admin_views, views
 from coaching.models import CoachingPackage, Payment, WaitListEntry, WaitListPage
+from course.models import CourseOrder
 
 
 class WaitListViewSet(ModelViewSet):
@@ -115,11 +116,51 @@ class PaymentViewSet(ModelViewSet):
     form_fields = ["status"]
 
 
+register_permission_policy(
+    CourseOrder, admin_views.ReadOnlyPermissionPolicy(CourseOrder), exact_class=True
+)
+
+
+class CourseOrderViewSet(ModelViewSet):
+    """Who bought which course; written by Stripe's webhook only, like payments."""
+
+    model = CourseOrder
+    name = "course_orders"
+    url_prefix = "coaching/course-orders"
+    icon = "doc-full"
+    menu_label = "Course orders"
+    inspect_view_enabled = True
+    list_display = [
+        "user",
+        "course",
+        "amount_display",
+        "status",
+        "paid_at",
+        Column("stripe", label="Stripe", accessor=admin_views.stripe_link),
+    ]
+    list_filter = ["status", "currency"]
+    search_fields = ["user__email", "stripe_session_id", "stripe_payment_intent_id"]
+    list_export = [
+        "user",
+        "course",
+        "amount_minor",
+        "currency",
+        "status",
+        "created_at",
+        "paid_at",
+        "refunded_at",
+        "stripe_session_id",
+        "stripe_payment_intent_id",
+    ]
+    export_filename = "course-orders"
+    form_fields = ["status"]
+
+
 class CoachingGroup(ModelViewSetGroup):
     menu_label = "Coaching"
     menu_icon = "group"
     menu_order = 250
-    items = (WaitListViewSet, PaymentViewSet, CoachingPackageViewSet)
+    items = (WaitListViewSet, PaymentViewSet, CourseOrderViewSet, CoachingPackageViewSet)
 
 
 @hooks.register("register_admin_viewset")

@@ -1,4 +1,4 @@
-"""The course's emails to learners: welcome, completion and reminders."""
+"""The course's emails to learners: welcome, receipt, completion and reminders."""
 
 from django.urls import reverse
 
@@ -20,6 +20,16 @@ def send_welcome(enrolment) -> None:
             "lesson_count": course.lessons().count(),
             "first_lesson_url": absolute_url((first or course).get_url()),
         },
+    )
+
+
+def send_course_receipt(order) -> None:
+    """The receipt for a paid course, linking to its first lesson."""
+    first = order.course.lessons().first()
+    email_send(
+        to=order.user.email,
+        template="course_receipt",
+        context={"order": order, "course_url": absolute_url((first or order.course).get_url())},
     )
 
 

@@ -40,6 +40,12 @@ OUTLINE_FIELDS = (
 )
 
 
+# What a course's price may be in: the currencies Checkout is set up for, as Stripe spells them
+# lower-cased. The symbols show the price on the site.
+COURSE_CURRENCIES = [("GBP", "£ GBP"), ("EUR", "€ EUR"), ("USD", "$ USD")]
+CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
+
+
 class CoursePage(PrivacyMixin, Page):
     """A course: its promise, who it is for, and its lessons as child pages."""
 
@@ -64,7 +70,7 @@ class CoursePage(PrivacyMixin, Page):
         validators=[MinValueValidator(Decimal("0.00"))],
         help_text="0 makes the course free.",
     )
-    currency = models.CharField(max_length=3, default="GBP")
+    currency = models.CharField(max_length=3, default="GBP", choices=COURSE_CURRENCIES)
 
     content_panels = [
         *Page.content_panels,
@@ -95,6 +101,17 @@ class CoursePage(PrivacyMixin, Page):
     @property
     def is_free(self) -> bool:
         return self.price == 0
+
+    @property
+    def price_minor(self) -> int:
+        """The price in pence or cents, as Stripe takes it."""
+        return int(self.price * 100)
+
+    @property
+    def price_display(self) -> str:
+        """£49.00"""
+        symbol = CURRENCY_SYMBOLS.get(self.currency, f"{self.currency} ")
+        return f"{symbol}{self.price:,.2f}"
 
     def lessons(self):
         """The course's published lessons, in the order editors set in the page tree."""
@@ -221,6 +238,64 @@ class Enrolment(models.Model):
 
     def __str__(self):
         return f"{self.user} in {self.course}"
+
+
+class OrderStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for payment"
+    PAID = "paid", "Paid"
+    FAILED = "failed", "Failed"
+    EXPIRED = "expired", "Expired"
+    REFUNDED = "refunded", "Refunded"
+
+
+class CourseOrder(models.Model):
+    """One Stripe Checkout for a paid course, from creation to payment or refund.
+
+    A paid order is what lets its learner into the course (course/services.py,
+    `enrolment_create`); a full refund ends that. The Checkout and its webhook are the coaching
+    app's, which talks to Stripe for packages and courses alike (coaching/payments.py).
+    """
+
+    Status = OrderStatus
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="course_orders"
+    )
+    course = models.ForeignKey(CoursePage, on_delete=models.PROTECT, related_name="orders")
+    amount_minor = models.PositiveIntegerField("amount in pence or cents")
+    currency = models.CharField(max_length=3)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    stripe_session_id = models.CharField(max_length=255, unique=True)
+    stripe_payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
+    checkout_url = models.URLField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=OrderStatus.values), name="course_order_status_valid"
+            ),
+            # A course is paid for once: a second paid Checkout (two tabs, paid within seconds)
+            # is refused by the database, whatever the code checked.
+            models.UniqueConstraint(
+                fields=["user", "course"],
+                condition=models.Q(status="paid"),
+                name="one_paid_order_per_learner_and_course",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} for {self.course} ({self.get_status_display()})"
+
+    @property
+    def amount_display(self) -> str:
+        symbol = CURRENCY_SYMBOLS.get(self.currency.upper(), f"{self.currency.upper()} ")
+        return f"{symbol}{self.amount_minor / 100:,.2f}"
 
 
 def validate_nudge_days(value: str) -> None:

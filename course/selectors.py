@@ -9,7 +9,7 @@ from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
 from coachhouse import content_version
-from course.models import CoursePage, Enrolment, LessonProgress, Reflection
+from course.models import CourseOrder, CoursePage, Enrolment, LessonProgress, Reflection
 
 
 @dataclass(frozen=True)
@@ -203,6 +203,13 @@ def _enrolment_with_progress(*, user, course: CoursePage) -> tuple[Enrolment | N
     enrolment = Enrolment(**dict(zip(enrolment_fields, rows[0][:split], strict=True)))
     enrolment.user, enrolment.course = user, course
     return enrolment, [row[split:] for row in rows if row[split] is not None]
+
+
+def course_paid_for(*, user, course: CoursePage) -> bool:
+    """The learner has a paid (and not refunded) order for the course."""
+    return CourseOrder.objects.filter(
+        user=user, course=course, status=CourseOrder.Status.PAID
+    ).exists()
 
 
 def learner_enrolment(*, user, course: CoursePage) -> Enrolment | None:

@@ -10,9 +10,10 @@ from django.utils import timezone
 from wagtail.models import Page
 
 from course import emails
-from course.models import CoursePage, Enrolment, LessonProgress, Reflection
+from course.models import CourseOrder, CoursePage, Enrolment, LessonProgress, Reflection
 from course.selectors import (
     CourseProgress,
+    course_paid_for,
     course_progress,
     learner_enrolment,
     lesson_course,
@@ -29,6 +30,14 @@ UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_conte
 
 class NotEnrolled(Exception):
     """The learner is not enrolled in the course this lesson belongs to."""
+
+
+class PaymentRequired(Exception):
+    """The course has a price, and the learner has no paid order for it."""
+
+    def __init__(self, course: CoursePage):
+        self.course = course
+        super().__init__(f"“{course.title}” is {course.price_display}: buy it to start.")
 
 
 class LessonLocked(Exception):
@@ -49,7 +58,13 @@ class EnrolmentSource:
 
 
 def enrolment_create(*, user, course: CoursePage, source: EnrolmentSource | None = None):
-    """Enrol the learner; enrolling again is a no-op. Returns (enrolment, created)."""
+    """Enrol the learner; enrolling again is a no-op. Returns (enrolment, created).
+
+    A course with a price takes only learners who paid for it (`order_paid`): every way in (the
+    start page, an article's call to action, the dashboard) comes through here.
+    """
+    if not course.is_free and not course_paid_for(user=user, course=course):
+        raise PaymentRequired(course)
     source = source or EnrolmentSource()
     utm = {
         key: value.replace("\x00", "")[:100]
@@ -215,3 +230,35 @@ def enrolment_set_certificate_searchable(*, enrolment: Enrolment, searchable: bo
     enrolment.certificate_searchable = searchable
     enrolment.save(update_fields=["certificate_searchable"])
     return enrolment
+
+
+def order_paid(*, order: CourseOrder, payment_intent_id: str) -> bool:
+    """Record a paid Checkout and let its learner in. Call it inside a transaction holding the
+    order's row lock (coaching/payments.py does); acts only on a pending order. Returns whether
+    the learner was let in: False when they had paid for the course already (another tab),
+    which leaves this order pending for the coach to refund."""
+    if order.status != CourseOrder.Status.PENDING:
+        return False
+    order.status = CourseOrder.Status.PAID
+    order.stripe_payment_intent_id = payment_intent_id
+    order.paid_at = timezone.now()
+    try:
+        with transaction.atomic():
+            order.save(update_fields=["status", "stripe_payment_intent_id", "paid_at"])
+    except IntegrityError:  # one_paid_order_per_learner_and_course
+        order.refresh_from_db()
+        return False
+    enrolment_create(user=order.user, course=order.course)
+    emails.send_course_receipt(order)
+    return True
+
+
+def order_refunded(*, order: CourseOrder) -> None:
+    """A paid order refunded in full: the course is no longer the learner's. Their progress and
+    reflections stay, and come back if they buy it again; the free preview stays open."""
+    if order.status != CourseOrder.Status.PAID:
+        return
+    order.status = CourseOrder.Status.REFUNDED
+    order.refunded_at = timezone.now()
+    order.save(update_fields=["status", "refunded_at"])
+    Enrolment.objects.filter(user_id=order.user_id, course_id=order.course_id).delete()

@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from coachhouse.csp import forms_may_reach_checkout
 from course import certificates, selectors, services
 from course.attribution import source_from_request, source_to_params
 from course.forms import CertificateNameForm, ReflectionForm
@@ -27,25 +28,36 @@ INTENT_SALT = "course.start-intent"
 INTENT_MAX_AGE = 24 * 60 * 60
 
 
+@forms_may_reach_checkout
 @never_cache
 def start(request, course_id: int):
-    """The one door into a course: sign-up for new readers, one click for signed-in ones."""
+    """The one door into a course: sign-up for new readers, one click for signed-in ones, and
+    for a course with a price, the way to buy it (the coaching app's Checkout)."""
     course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect(request.path)
-        return _enrol_and_go(request, course, source_from_request(request, request.POST))
+        try:
+            return _enrol_and_go(request, course, source_from_request(request, request.POST))
+        except services.PaymentRequired as refused:
+            messages.error(request, str(refused))
+            return _start_page(request, course, request.POST, status=402)
 
     if request.user.is_authenticated:
         progress = selectors.course_progress(user=request.user, course=course)
         if progress.enrolment:
             return redirect(progress.resume_lesson.url if progress.resume_lesson else course.url)
         intent = _intent(request.GET.get("intent", ""), course)
-        if intent is not None:
+        if intent is not None and course.is_free:
             # They asked to start this course before signing up; the email round trip is done.
             return _enrol_and_go(request, course, source_from_request(request, intent))
+        if request.GET.get("cancelled") == "1":
+            messages.info(request, "No payment was taken. Buy the course whenever you’re ready.")
+    return _start_page(request, course, request.GET)
 
-    source = source_from_request(request, request.GET)
+
+def _start_page(request, course, params, *, status=200):
+    source = source_from_request(request, params)
     next_url = request.path
     if not request.user.is_authenticated:
         intent = signing.dumps({"course": course.pk, **source_to_params(source)}, salt=INTENT_SALT)
@@ -59,6 +71,7 @@ def start(request, course_id: int):
             "signup_url": reverse("account_signup") + "?" + urlencode({"next": next_url}),
             "login_url": reverse("account_login") + "?" + urlencode({"next": next_url}),
         },
+        status=status,
     )
 
 

@@ -1,9 +1,14 @@
 """Which Content Security Policy a response carries: the public one or the admin's."""
 
+import functools
+
 from django.conf import settings
 from django.middleware import csp
 from django.urls import reverse
 from django.utils.csp import CSP
+from django.views.decorators.csp import csp_override
+
+from coachhouse import stripe_client
 
 
 class ContentSecurityPolicyMiddleware(csp.ContentSecurityPolicyMiddleware):
@@ -38,3 +43,17 @@ class ContentSecurityPolicyMiddleware(csp.ContentSecurityPolicyMiddleware):
         if request.path.startswith(reverse("wagtailadmin_home")):
             return settings.ADMIN_CSP
         return None
+
+
+def forms_may_reach_checkout(view):
+    """For a page whose forms post to a view that redirects to Stripe Checkout (a coaching
+    invitation's packages, a paid course's "Buy"): browsers hold that redirect to the page's
+    form-action, so it lists Checkout's origin too."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        form_action = [CSP.SELF, stripe_client.checkout_origin()]
+        policy = {**settings.SECURE_CSP, "form-action": form_action}
+        return csp_override(policy)(view)(request, *args, **kwargs)
+
+    return wrapped

@@ -61,7 +61,11 @@ if settings.DEBUG:
 elif not media.uses_bucket():
     # Renditions from this server's disk, and nothing else there (coachhouse/media.py).
     urlpatterns.append(
-        path(f"{settings.MEDIA_URL.lstrip('/')}images/<path:path>", media.serve_rendition)
+        path(
+            f"{settings.MEDIA_URL.lstrip('/')}images/<path:path>",
+            media.serve_rendition,
+            name="media-rendition",
+        )
     )
 
 urlpatterns += [

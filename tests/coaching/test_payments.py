@@ -19,7 +19,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
-from coaching import stripe_client, tokens
+from coachhouse import stripe_client
+from coaching import tokens
 from coaching.models import Payment, StripeEvent, WaitListEntry, WaitListEvent
 from tests.factories import sign_in_to_admin
 from tests.stripe_server import API_VERSION, post_without_following

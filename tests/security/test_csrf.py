@@ -380,6 +380,9 @@ def test_the_form_table_covers_every_form_on_the_site():
         # key); the sweep above shows they refuse a post without a token.
         "account_reauthenticate",
         "account_reset_password_from_key",
+        # A course's "Buy" opens a Checkout: tests/coaching/test_course_payments.py posts it
+        # against the suite's Stripe server.
+        "coaching:course-checkout",
         "wagtaildocs_serve",  # the document password form posts to its own view (below)
         # A code from an authenticator app: tests/security/test_admin_lockout.py posts them.
         "second-factor", "second-factor-setup", "mfa_authenticate", "mfa_reauthenticate",
@@ -401,7 +404,7 @@ def test_the_form_table_covers_every_form_on_the_site():
         "account_inactive", "account_reset_password_done", "account_reset_password_from_key_done",
         "accounts:dashboard", "accounts:export", "course:notes", "course:certificate",
         "coaching:payment-success", "sitemap", "article-feed", "wagtail_serve",
-        "robots-txt", "accounts:deleted",
+        "robots-txt", "accounts:deleted", "coaching:course-payment-success", "media-rendition",
     }  # fmt: skip
     unaccounted = set(ROUTES) - form_views - covered_elsewhere - takes_no_post - EXEMPT
     assert unaccounted == set(), f"new views: add their forms to FORMS: {sorted(unaccounted)}"

@@ -232,6 +232,14 @@ ROUTES: dict[str, Route] = {
         LEARNER, path_of("mfa_download_recovery_codes"), **SITES_SECOND_FACTOR
     ),
     "robots-txt": Route(PUBLIC, path_of("robots-txt")),
+    # Renditions from MEDIA_ROOT/images (coachhouse/media.py): public files, nothing else.
+    "media-rendition": Route(
+        PUBLIC,
+        lambda w, x: reverse("media-rendition", args=["no-such-rendition.jpg"]),
+        anonymous=NOT_FOUND,
+        other=NOT_FOUND,
+        staff=NOT_FOUND,
+    ),
     "accounts:deleted": Route(
         PUBLIC,
         path_of("accounts:deleted"),
@@ -336,6 +344,22 @@ ROUTES: dict[str, Route] = {
         anonymous=NOT_ALLOWED,
         foreign_url=coaching_url("coaching:checkout", tokens.INVITATION, "invited", tamper=True),
         foreign_method="post",
+    ),
+    # Buying a course with a price: a signed-in person's. The world's course is free (and
+    # Stripe is not set up here): sent back to its start page, with the reason.
+    "coaching:course-checkout": Route(
+        LEARNER,
+        path_of("coaching:course-checkout", lambda w, x: w.course.pk),
+        method="post",
+        other=status(302, to=("/learn/",)),
+        staff=status(302, to=("/learn/",)),
+    ),
+    # Only the buyer's own order's session id opens anything.
+    "coaching:course-payment-success": Route(
+        LEARNER,
+        lambda w, x: reverse("coaching:course-payment-success") + "?session_id=cs_not_ours",
+        other=NOT_FOUND,
+        staff=NOT_FOUND,
     ),
     "coaching:payment-success": Route(
         PUBLIC,
