@@ -229,6 +229,13 @@ STORAGES = {
 # from the bucket or from a CDN at MEDIA_CUSTOM_DOMAIN; originals and documents stay private
 # and documents go through Wagtail's serve view below (`manage.py prepare_media_bucket`).
 MEDIA_BUCKET = env_str("MEDIA_BUCKET")
+# The S3 API the media bucket and s3:// backups (BACKUP_LOCATION) are reached with: empty for
+# Amazon, or another provider's endpoint. Empty keys: boto3 finds credentials itself (an
+# instance role, ~/.aws).
+AWS_S3_ENDPOINT_URL = env_str("AWS_S3_ENDPOINT_URL") or None
+AWS_S3_REGION_NAME = env_str("AWS_S3_REGION_NAME") or None
+AWS_ACCESS_KEY_ID = env_str("AWS_ACCESS_KEY_ID") or None
+AWS_SECRET_ACCESS_KEY = env_str("AWS_SECRET_ACCESS_KEY") or None
 # Where browsers fetch renditions from, for the img-src of the CSPs below; empty: this site.
 MEDIA_ORIGIN = ""
 if MEDIA_BUCKET:
@@ -236,8 +243,8 @@ if MEDIA_BUCKET:
 
     from botocore.config import Config as BotoConfig
 
-    endpoint_url = env_str("AWS_S3_ENDPOINT_URL")
-    region_name = env_str("AWS_S3_REGION_NAME")
+    endpoint_url = AWS_S3_ENDPOINT_URL or ""
+    region_name = AWS_S3_REGION_NAME or ""
     if env_str("MEDIA_CUSTOM_DOMAIN"):
         MEDIA_ORIGIN = f"https://{env_str('MEDIA_CUSTOM_DOMAIN')}"
     elif endpoint_url:  # another provider's S3 API, addressed by path: endpoint/bucket/key
@@ -250,11 +257,10 @@ if MEDIA_BUCKET:
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": MEDIA_BUCKET,
-            "endpoint_url": endpoint_url or None,
-            "region_name": region_name or None,
-            # Empty: boto3 finds credentials itself (an instance role, ~/.aws).
-            "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
-            "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
+            "endpoint_url": AWS_S3_ENDPOINT_URL,
+            "region_name": AWS_S3_REGION_NAME,
+            "access_key": AWS_ACCESS_KEY_ID,
+            "secret_key": AWS_SECRET_ACCESS_KEY,
             "custom_domain": env_str("MEDIA_CUSTOM_DOMAIN") or None,
             # Renditions' URLs are plain and stable: pages that show them are cached, and a
             # signed URL would expire inside a cached page.

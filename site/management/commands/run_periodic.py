@@ -6,13 +6,15 @@ from coachhouse.tasks import run_periodic as run_periodic_task
 # Each app's own periodic command, in order. One failing does not stop the others.
 # Django's `clearsessions` deletes expired sessions, which nothing else ever removes;
 # `email_requeue_stale` sends again the emails of a worker that died while sending;
-# `publish_due_pages` runs Wagtail's `publish_scheduled` for pages whose time has come.
+# `publish_due_pages` runs Wagtail's `publish_scheduled` for pages whose time has come;
+# `backup_if_due` takes the day's backup (coachhouse/backups.py), last as it takes longest.
 JOBS = (
     "coaching_expire",
     "course_nudges",
     "clearsessions",
     "email_requeue_stale",
     "publish_due_pages",
+    "backup_if_due",
 )
 # What to print for a job that prints nothing itself.
 DONE = {"clearsessions": "Removed expired sessions."}
@@ -22,8 +24,9 @@ class Command(BaseCommand):
     help = (
         "Run every periodic job: expire the wait list (coaching_expire), send course "
         "reminders (course_nudges), delete expired sessions (clearsessions), queue again the "
-        "emails of a worker that died (email_requeue_stale) and publish scheduled pages "
-        "(publish_due_pages). run_clock runs it every minute; or run it from cron, hourly."
+        "emails of a worker that died (email_requeue_stale), publish scheduled pages "
+        "(publish_due_pages) and take the day's backup (backup_if_due). run_clock runs it every "
+        "minute; or run it from cron, hourly."
     )
 
     def add_arguments(self, parser):
