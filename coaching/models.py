@@ -255,6 +255,11 @@ class CoachingPackage(models.Model):
     )
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.GBP)
     active = models.BooleanField(default=True, help_text="Only active packages are offered.")
+    allow_promotion_codes = models.BooleanField(
+        "take promotion codes",
+        default=False,
+        help_text="Stripe's payment page offers a box for a promotion code you made in Stripe.",
+    )
     sort_order = models.PositiveSmallIntegerField(default=0)
 
     panels = [
@@ -263,6 +268,7 @@ class CoachingPackage(models.Model):
         FieldPanel("sessions"),
         FieldPanel("price_minor"),
         FieldPanel("currency"),
+        FieldPanel("allow_promotion_codes"),
         FieldPanel("active"),
         FieldPanel("sort_order"),
     ]

@@ -46,7 +46,8 @@ def checkout_start(
     # so a double click or a retried request returns the same session instead of opening a
     # second one; a package the coach has since edited gets a new session.
     package_version = hashlib.sha256(
-        f"{package.name}|{package.sessions}|{package.price_minor}|{package.currency}".encode()
+        f"{package.name}|{package.sessions}|{package.price_minor}|{package.currency}|"
+        f"{package.allow_promotion_codes}".encode()
     ).hexdigest()[:12]
     idempotency_key = (
         f"coachhouse-checkout-{entry.pk}-{package.pk}-{package_version}-"
@@ -63,6 +64,7 @@ def checkout_start(
         success_url=success_url,
         cancel_url=cancel_url,
         idempotency_key=idempotency_key,
+        allow_promotion_codes=package.allow_promotion_codes,
     )
     try:
         with transaction.atomic():
@@ -94,7 +96,8 @@ def course_checkout_start(
     )
     # As for packages: a double click gets the same session, an edited price a new one.
     course_version = hashlib.sha256(
-        f"{course.title}|{course.price_minor}|{course.currency}".encode()
+        f"{course.title}|{course.price_minor}|{course.currency}|"
+        f"{course.allow_promotion_codes}".encode()
     ).hexdigest()[:12]
     idempotency_key = f"coachhouse-course-{course.pk}-{user.pk}-{course_version}-{attempts.count()}"
     currency = course.currency.lower()
@@ -109,6 +112,7 @@ def course_checkout_start(
         success_url=success_url,
         cancel_url=cancel_url,
         idempotency_key=idempotency_key,
+        allow_promotion_codes=course.allow_promotion_codes,
     )
     try:
         with transaction.atomic():
@@ -151,8 +155,9 @@ def course_order_fulfil(*, session) -> CourseOrder | None:
         )
         if order is None:
             return None
-        if order.status != CourseOrder.Status.PENDING or session.payment_status != "paid":
+        if order.status != CourseOrder.Status.PENDING or not _settled(session):
             return order
+        order.amount_minor = _amount_paid(session, order.amount_minor)
         payment_intent_id = _id(session.payment_intent)
         if _refund_already_seen(payment_intent_id):
             # The refund's event overtook the completion's: record both, let nobody in.
@@ -223,8 +228,9 @@ def payment_fulfil(*, session) -> Payment | None:
         if payment is None:
             logger.warning("Checkout Session %s is not one of ours; ignored.", session.id)
             return None
-        if payment.status != Payment.Status.PENDING or session.payment_status != "paid":
+        if payment.status != Payment.Status.PENDING or not _settled(session):
             return payment
+        payment.amount_minor = _amount_paid(session, payment.amount_minor)
         payment.stripe_payment_intent_id = _id(session.payment_intent)
         payment.paid_at = timezone.now()
         if _refund_already_seen(payment.stripe_payment_intent_id):
@@ -406,6 +412,21 @@ def stripe_event_handle(*, event) -> str:
         if handler:
             handler(obj)
     return "handled"
+
+
+# A completed Checkout that owes nothing more: paid, or brought to 0 by a promotion code.
+SETTLED_PAYMENT_STATUSES = {"paid", "no_payment_required"}
+
+
+def _settled(session) -> bool:
+    return session.payment_status in SETTLED_PAYMENT_STATUSES
+
+
+def _amount_paid(session, listed: int) -> int:
+    """What the customer paid: the session's total after any promotion code, else the price
+    the Checkout was opened at."""
+    total = getattr(session, "amount_total", None)
+    return total if isinstance(total, int) and not isinstance(total, bool) else listed
 
 
 def _refunded_in_full(charge) -> bool:

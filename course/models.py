@@ -71,6 +71,11 @@ class CoursePage(PrivacyMixin, Page):
         help_text="0 makes the course free.",
     )
     currency = models.CharField(max_length=3, default="GBP", choices=COURSE_CURRENCIES)
+    allow_promotion_codes = models.BooleanField(
+        "take promotion codes",
+        default=False,
+        help_text="Stripe's payment page offers a box for a promotion code you made in Stripe.",
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -79,7 +84,11 @@ class CoursePage(PrivacyMixin, Page):
         FieldPanel("intro"),
         FieldPanel("image"),
         MultiFieldPanel(
-            [FieldRowPanel([FieldPanel("price"), FieldPanel("currency")])], heading="Price"
+            [
+                FieldRowPanel([FieldPanel("price"), FieldPanel("currency")]),
+                FieldPanel("allow_promotion_codes"),
+            ],
+            heading="Price",
         ),
         DripSchedulePanel(heading="Drip schedule"),
     ]

@@ -244,7 +244,9 @@ def order_paid(*, order: CourseOrder, payment_intent_id: str) -> bool:
     order.paid_at = timezone.now()
     try:
         with transaction.atomic():
-            order.save(update_fields=["status", "stripe_payment_intent_id", "paid_at"])
+            order.save(
+                update_fields=["status", "stripe_payment_intent_id", "paid_at", "amount_minor"]
+            )
     except IntegrityError:  # one_paid_order_per_learner_and_course
         order.refresh_from_db()
         return False

@@ -60,11 +60,14 @@ def checkout_session_create(
     success_url: str,
     cancel_url: str,
     idempotency_key: str,
+    allow_promotion_codes: bool = False,
 ):
-    """A one-off payment Checkout Session, the price sent inline as `price_data`."""
+    """A one-off payment Checkout Session, the price sent inline as `price_data`; with
+    `allow_promotion_codes`, Checkout takes the promotion codes made in Stripe's dashboard."""
     return client().v1.checkout.sessions.create(
         params={
             "mode": "payment",
+            **({"allow_promotion_codes": True} if allow_promotion_codes else {}),
             "customer_email": email,
             "client_reference_id": client_reference_id,
             "metadata": metadata,

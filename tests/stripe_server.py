@@ -11,13 +11,17 @@ answers the endpoints the app calls, with Stripe's response shapes:
 
 and a test payment page, standing in for Stripe's hosted Checkout:
 
-    GET  /pay/{id}    the amount, a "Pay" button and a "Cancel" link to the cancel_url
-    POST /pay/{id}    marks the session paid, delivers `checkout.session.completed` to the
-                      webhook URL (if one is set), then 303s to the success_url
+    GET  /pay/{id}    the amount, a "Pay" button, a "Cancel" link to the cancel_url, and a
+                      promotion code box when the session has `allow_promotion_codes`
+    POST /pay/{id}    takes off the promotion code typed (400 for one it does not know),
+                      marks the session paid (or `no_payment_required` when the code covers
+                      it all), delivers `checkout.session.completed` to the webhook URL (if
+                      one is set), then 303s to the success_url
 
 Events are signed with the `stripe` library's own signing code
 (`stripe.WebhookSignature.generate_signature_header`), so the app verifies them exactly as it
-verifies Stripe's. Tests drive the rest from Python: `complete`, `async_payment_succeeded`,
+verifies Stripe's. Tests drive the rest from Python: `create_promotion_code` (a coupon and its
+code, as made in the dashboard), `complete` (with a `promotion_code`), `async_payment_succeeded`,
 `async_payment_failed`, `refund`, `expire`, `event_for`, `sign` and `deliver`.
 """
 
@@ -86,6 +90,8 @@ class _State:
     requests: list[RecordedRequest] = field(default_factory=list)
     events: list[dict] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)
+    # Promotion codes as a coach makes them in the dashboard, by the code customers type.
+    promotion_codes: dict[str, dict] = field(default_factory=dict)
 
 
 def _new_id(prefix: str) -> str:
@@ -327,11 +333,17 @@ class StripeServer:
         metadata = params.get("metadata") or {}
         if not isinstance(metadata, dict):
             raise StripeError(400, "Invalid object: metadata", param="metadata")
+        allow_promotion_codes = params.get("allow_promotion_codes", "false")
+        if allow_promotion_codes not in ("true", "false"):
+            raise StripeError(
+                400, "Invalid boolean: allow_promotion_codes", param="allow_promotion_codes"
+            )
         session_id = f"cs_test_{secrets.token_hex(24)}"
         now = int(time.time())
         session = {
             "id": session_id,
             "object": "checkout.session",
+            "allow_promotion_codes": allow_promotion_codes == "true",
             "amount_subtotal": total,
             "amount_total": total,
             "cancel_url": cancel_url,
@@ -350,6 +362,7 @@ class StripeServer:
             "payment_status": "unpaid",
             "status": "open",
             "success_url": success_url,
+            "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
             "ui_mode": "hosted",
             "url": f"{self.url}/pay/{session_id}",
         }
@@ -374,22 +387,84 @@ class StripeServer:
 
     # Test-only helpers: what the customer or Stripe does ----------------------------------
 
-    def complete(self, session_id: str, *, deliver: bool = True, async_payment: bool = False):
+    def create_promotion_code(
+        self,
+        code: str,
+        *,
+        percent_off: float | None = None,
+        amount_off: int | None = None,
+        currency: str | None = None,
+    ) -> dict:
+        """A promotion code and its coupon, as the coach makes them in Stripe's dashboard."""
+        if (percent_off is None) == (amount_off is None):
+            raise ValueError("A coupon takes percent_off or amount_off (with a currency).")
+        coupon = {
+            "id": _new_id("coupon"),
+            "object": "coupon",
+            "percent_off": percent_off,
+            "amount_off": amount_off,
+            "currency": currency,
+            "valid": True,
+        }
+        promotion = {
+            "id": _new_id("promo"),
+            "object": "promotion_code",
+            "active": True,
+            "code": code,
+            "coupon": coupon,
+        }
+        with self._lock:
+            self._state.promotion_codes[code.upper()] = promotion
+        return promotion
+
+    def _apply_promotion_code(self, session: dict, code: str) -> None:
+        """Checkout's "Add promotion code": the discount taken off the session's total."""
+        if not session.get("allow_promotion_codes"):
+            raise ValueError("This Checkout does not take promotion codes.")
+        promotion = self._state.promotion_codes.get(code.strip().upper())
+        if promotion is None or not promotion["active"]:
+            raise ValueError("This code is invalid.")
+        coupon, subtotal = promotion["coupon"], session["amount_subtotal"]
+        if coupon["percent_off"] is not None:
+            discount = round(subtotal * coupon["percent_off"] / 100)
+        elif coupon["currency"] != session["currency"]:
+            raise ValueError("This code is invalid.")
+        else:
+            discount = min(coupon["amount_off"], subtotal)
+        session["amount_total"] = subtotal - discount
+        session["total_details"] = {**session["total_details"], "amount_discount": discount}
+        session["discounts"] = [{"coupon": coupon["id"], "promotion_code": promotion["id"]}]
+
+    def complete(
+        self,
+        session_id: str,
+        *,
+        deliver: bool = True,
+        async_payment: bool = False,
+        promotion_code: str | None = None,
+    ):
         """The customer pays: `checkout.session.completed`, signed; returns (payload, header).
 
         With `async_payment=True` the session completes unpaid, as with a bank debit; then
-        `async_payment_succeeded` or `async_payment_failed` settles it.
+        `async_payment_succeeded` or `async_payment_failed` settles it. A `promotion_code` is
+        taken off the total first; one that leaves nothing to pay completes the session with
+        `payment_status` "no_payment_required" and no payment intent, as Stripe's does.
         """
         with self._lock:
             session = self._get_session(session_id)
             if session["status"] != "open":
                 raise ValueError(f"{session_id} is {session['status']}, not open.")
+            if promotion_code:
+                self._apply_promotion_code(session, promotion_code)
+            free = session["amount_total"] == 0
             session.update(
                 status="complete",
                 url=None,
-                payment_intent=_new_id("pi"),
+                payment_intent=None if free else _new_id("pi"),
                 customer_details={"email": session["customer_email"], "name": None},
-                payment_status="unpaid" if async_payment else "paid",
+                payment_status=(
+                    "no_payment_required" if free else "unpaid" if async_payment else "paid"
+                ),
             )
             event = self._record("checkout.session.completed", session)
         return self._send(event, deliver)
@@ -561,13 +636,19 @@ class StripeServer:
             f"<ul>{items}</ul>"
             f'<p>Total: <strong data-testid="amount">{html.escape(amount)}</strong></p>'
             f'<form method="post" action="/pay/{html.escape(session_id)}">'
-            f'<button type="submit">Pay {html.escape(amount)}</button></form>'
+            + (
+                '<p><label for="promotion-code">Promotion code</label> '
+                '<input id="promotion-code" name="promotion_code" autocomplete="off"></p>'
+                if session.get("allow_promotion_codes")
+                else ""
+            )
+            + f'<button type="submit">Pay {html.escape(amount)}</button></form>'
             f"{cancel}"
         )
         return 200, _page(f"Pay {amount}", body)
 
-    def pay(self, session_id: str) -> tuple[int, str, str]:
-        """The Pay button: (status, Location, page)."""
+    def pay(self, session_id: str, promotion_code: str = "") -> tuple[int, str, str]:
+        """The Pay button, with the promotion code typed, if any: (status, Location, page)."""
         with self._lock:
             session = self._state.sessions.get(session_id)
             if session is None:
@@ -575,7 +656,10 @@ class StripeServer:
             if session["status"] != "open":
                 return 409, "", _page("Payment closed", "<p>This payment is closed.</p>")
             success_url = session["success_url"]
-            event = self.complete(session_id, deliver=False)
+            try:
+                event = self.complete(session_id, deliver=False, promotion_code=promotion_code)
+            except ValueError as error:
+                return 400, "", _page("Promotion code not accepted", f"<p>{error}</p>")
         # Delivered before the browser is sent back, so what the success page shows is
         # deterministic in tests (Stripe itself makes no such promise).
         self._send(event, deliver=True)
@@ -636,7 +720,9 @@ class _Handler(BaseHTTPRequestHandler):
         if match and method == "GET":
             self._html(*self.stripe.payment_page(match["id"]))
         elif match and method == "POST":
-            status, location, page = self.stripe.pay(match["id"])
+            form = urllib.parse.parse_qs(body)
+            code = (form.get("promotion_code") or [""])[0]
+            status, location, page = self.stripe.pay(match["id"], code)
             if location:
                 self.send_response(status)
                 self.send_header("Location", location)

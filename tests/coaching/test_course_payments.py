@@ -9,8 +9,9 @@ from django.urls import reverse
 
 from coaching.models import StripeEvent
 from course.models import CourseOrder, Enrolment
-from tests.coaching.test_payments import post_event
+from tests.coaching.test_payments import post_event, start_checkout
 from tests.factories import UserFactory
+from tests.stripe_server import post_without_following
 
 TEASER = "This lesson is part of the full course"
 
@@ -242,3 +243,103 @@ def test_the_coach_sees_course_orders_in_the_admin_and_cannot_edit_them(
         302,
         403,
     }
+
+
+# Promotion codes -----------------------------------------------------------------------------
+
+
+def test_checkout_offers_promotion_codes_only_where_the_coach_allows_them(
+    stripe_server, learner_client, paid_course
+):
+    closed = buy(learner_client, paid_course)
+    paid_course.allow_promotion_codes = True
+    paid_course.save_revision().publish()
+    CourseOrder.objects.all().delete()
+
+    opened = buy(learner_client, paid_course)
+
+    assert stripe_server.session(closed.stripe_session_id)["allow_promotion_codes"] is False
+    assert stripe_server.session(opened.stripe_session_id)["allow_promotion_codes"] is True
+    assert opened.stripe_session_id != closed.stripe_session_id
+
+
+@pytest.fixture
+def codes_course(paid_course, stripe_server):
+    paid_course.allow_promotion_codes = True
+    paid_course.save_revision().publish()
+    stripe_server.create_promotion_code("SPRING20", percent_off=20)
+    stripe_server.create_promotion_code("FRIEND", percent_off=100)
+    return paid_course
+
+
+def test_a_promotion_code_lowers_what_is_paid_and_the_receipt_says_so(
+    stripe_server, learner_client, codes_course, deliver, mailoutbox
+):
+    order = buy(learner_client, codes_course)
+
+    deliver(
+        stripe_server.complete(order.stripe_session_id, promotion_code="spring20", deliver=False)
+    )
+
+    order.refresh_from_db()
+    assert (order.status, order.amount_minor) == (CourseOrder.Status.PAID, 3920)
+    [receipt] = receipts(mailoutbox)
+    assert receipt.subject == f"Your receipt: “{codes_course.title}”, £39.20"
+    assert "Amount paid: £39.20\n" in receipt.body
+
+
+def test_a_code_for_the_whole_price_lets_the_learner_in_with_no_payment_taken(
+    stripe_server,
+    learner_client,
+    codes_course,
+    lessons,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    order = buy(learner_client, codes_course)
+    pay_url = f"{stripe_server.url}/pay/{order.stripe_session_id}"
+
+    status, headers, _ = post_without_following(pay_url, b"promotion_code=FRIEND")
+    with django_capture_on_commit_callbacks(execute=True):
+        learner_client.get(success_path(order))
+
+    assert status == 303 and headers["Location"] == "http://testserver" + success_path(order)
+    session = stripe_server.session(order.stripe_session_id)
+    assert (session["payment_status"], session["payment_intent"]) == ("no_payment_required", None)
+    order.refresh_from_db()
+    assert (order.status, order.amount_minor, order.stripe_payment_intent_id) == ("paid", 0, "")
+    assert TEASER not in learner_client.get(lessons[1].url).content.decode()
+    [receipt] = receipts(mailoutbox)
+    assert "Amount paid: £0.00 (your promotion code covered it all)" in receipt.body
+    assert "Reference" not in receipt.body
+
+
+def test_an_unknown_code_is_refused_on_the_payment_page_and_nothing_is_paid(
+    stripe_server, learner_client, codes_course
+):
+    order = buy(learner_client, codes_course)
+    pay_url = f"{stripe_server.url}/pay/{order.stripe_session_id}"
+
+    status, _, page = post_without_following(pay_url, b"promotion_code=NOPE")
+
+    assert status == 400 and "This code is invalid." in page
+    assert stripe_server.session(order.stripe_session_id)["status"] == "open"
+
+
+def test_a_coaching_package_takes_a_promotion_code_too(
+    stripe_server, client, invited_entry, package, deliver, mailoutbox
+):
+    package.allow_promotion_codes = True
+    package.save()
+    stripe_server.create_promotion_code("WELCOME50", amount_off=22500, currency="gbp")
+    payment = start_checkout(client, invited_entry, package)
+
+    deliver(
+        stripe_server.complete(payment.stripe_session_id, promotion_code="WELCOME50", deliver=False)
+    )
+
+    payment.refresh_from_db()
+    invited_entry.refresh_from_db()
+    assert (payment.status, payment.amount_minor) == ("paid", 22500)
+    assert invited_entry.status == "booked"
+    assert any("Amount paid: £225.00" in m.body for m in mailoutbox)
