@@ -64,6 +64,12 @@ production: $(STAMP)
 	LOCAL_HTTP=true GUNICORN_CMD_ARGS="--bind 127.0.0.1:$(PORT)" \
 		$(VENV)/bin/honcho start --port $(PORT) web worker clock
 
+# A stand-in for Stripe on 127.0.0.1:12111 (tests/stripe_server.py), to try payments in
+# `make run` without a Stripe account: it prints the command that starts the site with it.
+.PHONY: stripe-local
+stripe-local: $(STAMP)
+	$(PY) -m tests.stripe_server
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -30,6 +30,7 @@ import http.client
 import json
 import re
 import secrets
+import sys
 import threading
 import time
 import urllib.error
@@ -152,8 +153,10 @@ class StripeServer:
         api_key: str = "sk_test_local",
         webhook_secret: str = "whsec_local",  # noqa: S107 (a test-only secret)
         webhook_url: str | None = None,
+        port: int = 0,
     ):
         self.api_key = api_key
+        self.port = port  # 0: any free port
         self.webhook_secret = webhook_secret
         # Where events go over HTTP; None keeps them in `events` only (tests then deliver them
         # themselves, for instance through Django's test client).
@@ -168,7 +171,7 @@ class StripeServer:
 
     def start(self) -> "StripeServer":
         handler = type("Handler", (_Handler,), {"stripe": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, args=(0.05,), name="stripe-test-server", daemon=True
@@ -769,3 +772,46 @@ def post_without_following(url: str, data: bytes = b"") -> tuple[int, dict[str, 
         return response.status, dict(response.getheaders()), response.read().decode()
     finally:
         connection.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`make stripe-local`: this server on a fixed port, for trying payments in `make run`
+    without a Stripe account. It forgets everything when stopped."""
+    import argparse
+    import signal
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--port", type=int, default=12111)
+    parser.add_argument(
+        "--webhook-url",
+        default="http://127.0.0.1:8000/stripe/webhook/",
+        help="where events go: the site's webhook (default: make run's)",
+    )
+    options = parser.parse_args(argv)
+    server = StripeServer(webhook_url=options.webhook_url, port=options.port)
+    try:
+        server.start()
+    except OSError as error:
+        raise SystemExit(f"Port {options.port} is taken ({error}); try --port 12112.") from None
+    server.create_promotion_code("TRYIT", percent_off=20)
+    sys.stdout.write(
+        f"A local stand-in for Stripe is answering on {server.url}, sending events to "
+        f"{options.webhook_url}.\n\nIn another terminal, start the site with it:\n\n"
+        f"    STRIPE_API_BASE={server.url} STRIPE_SECRET_KEY={server.api_key} "
+        f"STRIPE_WEBHOOK_SECRET={server.webhook_secret} make run\n\n"
+        "Its payment page pays with one click (no card), and takes the promotion code TRYIT "
+        "(20% off) where a course or package allows codes. Ctrl-C stops it.\n"
+    )
+    sys.stdout.flush()
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # a stop is a Ctrl-C
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
