@@ -1,5 +1,9 @@
-"""The coach's wait-list tools in the Wagtail admin: inspect, change status, invite the next N."""
+"""The coach's wait-list tools in the Wagtail admin: inspect, change status, invite the next N;
+and refunds of packages and courses."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
+import stripe
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -16,7 +20,7 @@ from wagtail.admin.widgets import HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from coachhouse import stripe_client
-from coaching import payment_selectors, selectors, services
+from coaching import payment_selectors, payments, selectors, services
 from coaching.models import WaitListEntry
 from course.models import Reflection
 
@@ -176,6 +180,114 @@ class InviteNextView(WagtailAdminTemplateMixin, FormView):
         else:
             messages.warning(self.request, "Nobody was invited: nobody is waiting right now.")
         return redirect("coaching_waitlist:index")
+
+
+class RefundForm(forms.Form):
+    seen_refunded = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    amount = forms.DecimalField(
+        label="Amount to refund",
+        min_value=Decimal("0.01"),
+        max_digits=10,
+        decimal_places=2,
+        help_text="All that is left, or less for a partial refund (which keeps the place or "
+        "the course).",
+    )
+    reason = forms.ChoiceField(
+        choices=list(stripe_client.REFUND_REASONS.items()),
+        initial="requested_by_customer",
+    )
+    note = forms.CharField(
+        label="Note for your records",
+        required=False,
+        max_length=500,
+        help_text="Kept with the refund in Stripe.",
+    )
+
+
+class RefundView(WagtailAdminTemplateMixin, FormView):
+    """Refund all or part of a paid package (Payment) or course (CourseOrder) through Stripe."""
+
+    template_name = "coaching/admin/refund.html"
+    form_class = RefundForm
+    header_icon = "undo"
+    model = None
+    permission = ""  # "app_label.codename"
+    index_url_name = ""
+    index_label = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm(self.permission):
+            raise PermissionDenied
+        self.record = get_object_or_404(self.model, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def page_title(self):
+        return f"Refund {self.record}"
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse(self.index_url_name), "label": self.index_label},
+            {"url": "", "label": "Refund"},
+        ]
+
+    def get_initial(self):
+        left = self.record.refundable_minor
+        return {
+            "seen_refunded": self.record.amount_refunded_minor,
+            "amount": Decimal(left).scaleb(-2),
+        }
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        record = self.record
+        context.update(
+            record=record,
+            paid=record.money(record.amount_minor),
+            refunded=record.money(record.amount_refunded_minor),
+            refundable=record.refundable_minor,
+            left=record.money(record.refundable_minor),
+            index_url=reverse(self.index_url_name),
+        )
+        return context
+
+    def form_valid(self, form):
+        amount_minor = int(
+            (form.cleaned_data["amount"] * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+        )
+        try:
+            refunded = payments.refund_issue(
+                record=self.record,
+                amount_minor=amount_minor,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+                seen_refunded=form.cleaned_data["seen_refunded"],
+            )
+        except payments.RefundNotAllowed as error:
+            form.add_error(None, str(error))
+            self.record.refresh_from_db()
+            return self.form_invalid(form)
+        except stripe.StripeError as error:
+            form.add_error(None, f"Stripe did not make the refund: {error.user_message or error}")
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"{refunded.money(amount_minor)} refunded through Stripe. Its confirmation updates "
+            "the status in a moment.",
+        )
+        return redirect(self.index_url_name)
+
+
+def refund_link(url_name: str):
+    """A list column: "Refund…" for what can still be refunded."""
+
+    def link(record) -> str:
+        if not record.refundable_minor or not record.stripe_payment_intent_id:
+            return ""
+        return format_html('<a href="{}">Refund…</a>', reverse(url_name, args=[record.pk]))
+
+    return link
 
 
 class WaitListPanel(Component):

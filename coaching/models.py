@@ -308,9 +308,13 @@ class Payment(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     paid_at = models.DateTimeField(null=True, blank=True, db_index=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
+    amount_refunded_minor = models.PositiveIntegerField(
+        "refunded in pence or cents", default=0, help_text="What Stripe has refunded so far."
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        permissions = [("refund_payment", "Can refund payments through Stripe")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status__in=PaymentStatus.values), name="payment_status_valid"
@@ -334,6 +338,16 @@ class Payment(models.Model):
     @property
     def amount_display(self) -> str:
         return format_money(self.amount_minor, self.currency)
+
+    @property
+    def refundable_minor(self) -> int:
+        """What may still be refunded: what was paid less what was refunded, while paid."""
+        if self.status != PaymentStatus.PAID:
+            return 0
+        return max(self.amount_minor - self.amount_refunded_minor, 0)
+
+    def money(self, minor: int) -> str:
+        return format_money(minor, self.currency)
 
 
 class StripeEvent(models.Model):

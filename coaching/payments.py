@@ -303,12 +303,68 @@ def payment_mark_expired(*, session) -> None:
         )
 
 
+class RefundNotAllowed(Exception):
+    """Why this refund cannot be made, in words for the coach."""
+
+
+def refund_issue(
+    *, record: Payment | CourseOrder, amount_minor: int, reason: str, note: str, seen_refunded: int
+) -> Payment | CourseOrder:
+    """The coach refunds all or part of a paid package or course from the admin.
+
+    The row is locked while Stripe is asked, and `seen_refunded` is what had been refunded when
+    the coach opened the form: a second press, or a refund that came in meanwhile (from the
+    dashboard, through the webhook), is refused rather than refunded twice. A retry after a
+    crash between Stripe's answer and the commit sends the same idempotency key, and Stripe
+    answers with the refund it made. Stripe's `charge.refunded` then settles the state: a full
+    refund un-books the person or ends the learner's access (`payment_refunded`).
+    """
+    if reason not in stripe_client.REFUND_REASONS:
+        raise RefundNotAllowed("Choose one of the reasons offered.")
+    model = type(record)
+    with transaction.atomic():
+        locked = model.objects.select_for_update().get(pk=record.pk)
+        if locked.amount_refunded_minor != seen_refunded:
+            raise RefundNotAllowed(
+                "A refund was made since this page was opened; it now shows what is left."
+            )
+        refundable = locked.refundable_minor
+        if not refundable:
+            raise RefundNotAllowed("Nothing is left to refund on this payment.")
+        if not locked.stripe_payment_intent_id:
+            raise RefundNotAllowed(
+                "A promotion code paid for all of it: there is nothing to refund."
+            )
+        if not 0 < amount_minor <= refundable:
+            raise RefundNotAllowed(
+                f"Refund between {locked.money(1)} and {locked.money(refundable)}."
+            )
+        stripe_client.refund_create(
+            payment_intent_id=locked.stripe_payment_intent_id,
+            amount_minor=amount_minor,
+            reason=reason,
+            note=note,
+            idempotency_key=(
+                f"coachhouse-refund-{model._meta.label_lower}-{locked.pk}-{seen_refunded}"
+            ),
+        )
+        locked.amount_refunded_minor += amount_minor
+        locked.save(update_fields=["amount_refunded_minor"])
+    return locked
+
+
 def payment_refunded(*, charge) -> None:
-    """A full refund un-books the person, or ends the learner's access to the course they
-    bought; a partial one is left to the coach."""
+    """Record what Stripe has refunded; a full refund un-books the person, or ends the
+    learner's access to the course they bought, and a partial one is left to the coach."""
+    payment_intent_id = _id(charge.payment_intent)
+    if payment_intent_id:
+        for model in (Payment, CourseOrder):
+            model.objects.filter(
+                stripe_payment_intent_id=payment_intent_id,
+                amount_refunded_minor__lt=charge.amount_refunded,
+            ).update(amount_refunded_minor=charge.amount_refunded)
     if not _refunded_in_full(charge):
         return
-    payment_intent_id = _id(charge.payment_intent)
     if (
         payment_intent_id
         and CourseOrder.objects.filter(stripe_payment_intent_id=payment_intent_id).exists()

@@ -94,10 +94,11 @@ class PaymentViewSet(ModelViewSet):
     list_display = [
         "entry",
         "package",
-        "amount_display",
+        Column("amount_display", label="Amount"),
         "status",
         "paid_at",
         Column("stripe", label="Stripe", accessor=admin_views.stripe_link),
+        Column("refund", label="", accessor=admin_views.refund_link("coaching_payments:refund")),
     ]
     list_filter = ["status", "package", "currency"]
     list_export = [
@@ -109,11 +110,27 @@ class PaymentViewSet(ModelViewSet):
         "created_at",
         "paid_at",
         "refunded_at",
+        "amount_refunded_minor",
         "stripe_session_id",
         "stripe_payment_intent_id",
     ]
     export_filename = "payments"
     form_fields = ["status"]
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("refund/<int:pk>/", self.refund_view, name="refund"),
+        ]
+
+    @property
+    def refund_view(self):
+        return admin_views.RefundView.as_view(
+            model=Payment,
+            permission="coaching.refund_payment",
+            index_url_name=self.get_url_name("index"),
+            index_label="Payments",
+        )
 
 
 register_permission_policy(
@@ -133,10 +150,11 @@ class CourseOrderViewSet(ModelViewSet):
     list_display = [
         "user",
         "course",
-        "amount_display",
+        Column("amount_display", label="Amount"),
         "status",
         "paid_at",
         Column("stripe", label="Stripe", accessor=admin_views.stripe_link),
+        Column("refund", label="", accessor=admin_views.refund_link("course_orders:refund")),
     ]
     list_filter = ["status", "currency"]
     search_fields = ["user__email", "stripe_session_id", "stripe_payment_intent_id"]
@@ -149,11 +167,27 @@ class CourseOrderViewSet(ModelViewSet):
         "created_at",
         "paid_at",
         "refunded_at",
+        "amount_refunded_minor",
         "stripe_session_id",
         "stripe_payment_intent_id",
     ]
     export_filename = "course-orders"
     form_fields = ["status"]
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("refund/<int:pk>/", self.refund_view, name="refund"),
+        ]
+
+    @property
+    def refund_view(self):
+        return admin_views.RefundView.as_view(
+            model=CourseOrder,
+            permission="course.refund_courseorder",
+            index_url_name=self.get_url_name("index"),
+            index_label="Course orders",
+        )
 
 
 class CoachingGroup(ModelViewSetGroup):

@@ -282,9 +282,13 @@ class CourseOrder(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
+    amount_refunded_minor = models.PositiveIntegerField(
+        "refunded in pence or cents", default=0, help_text="What Stripe has refunded so far."
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        permissions = [("refund_courseorder", "Can refund course orders through Stripe")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status__in=OrderStatus.values), name="course_order_status_valid"
@@ -303,8 +307,18 @@ class CourseOrder(models.Model):
 
     @property
     def amount_display(self) -> str:
+        return self.money(self.amount_minor)
+
+    @property
+    def refundable_minor(self) -> int:
+        """What may still be refunded: what was paid less what was refunded, while paid."""
+        if self.status != OrderStatus.PAID:
+            return 0
+        return max(self.amount_minor - self.amount_refunded_minor, 0)
+
+    def money(self, minor: int) -> str:
         symbol = CURRENCY_SYMBOLS.get(self.currency.upper(), f"{self.currency.upper()} ")
-        return f"{symbol}{self.amount_minor / 100:,.2f}"
+        return f"{symbol}{minor / 100:,.2f}"
 
 
 def validate_nudge_days(value: str) -> None:

@@ -89,6 +89,29 @@ def checkout_session_create(
     )
 
 
+# Why a refund is made, as Stripe names the reasons it takes.
+REFUND_REASONS = {
+    "requested_by_customer": "Asked for by the customer",
+    "duplicate": "Paid twice",
+    "fraudulent": "Fraudulent",
+}
+
+
+def refund_create(
+    *, payment_intent_id: str, amount_minor: int, reason: str, note: str, idempotency_key: str
+):
+    """Refund `amount_minor` of a payment; Stripe then sends `charge.refunded`."""
+    return client().v1.refunds.create(
+        params={
+            "payment_intent": payment_intent_id,
+            "amount": amount_minor,
+            "reason": reason,
+            "metadata": {"note": note[:500]} if note else {},
+        },
+        options={"idempotency_key": idempotency_key},
+    )
+
+
 def checkout_session_retrieve(session_id: str):
     return client().v1.checkout.sessions.retrieve(session_id)
 

@@ -8,6 +8,8 @@ answers the endpoints the app calls, with Stripe's response shapes:
                                              the Idempotency-Key header like Stripe does)
     GET  /v1/checkout/sessions/{id}          retrieve
     POST /v1/checkout/sessions/{id}/expire   expire an open session
+    POST /v1/refunds                         refund (part of) a payment intent's charge;
+                                             sends `charge.refunded`
 
 and a test payment page, standing in for Stripe's hosted Checkout:
 
@@ -93,6 +95,7 @@ class _State:
     deliveries: list[Delivery] = field(default_factory=list)
     # Promotion codes as a coach makes them in the dashboard, by the code customers type.
     promotion_codes: dict[str, dict] = field(default_factory=dict)
+    refunds: list[dict] = field(default_factory=list)
 
 
 def _new_id(prefix: str) -> str:
@@ -225,6 +228,12 @@ class StripeServer:
                 key: json.loads(json.dumps(value)) for key, value in self._state.sessions.items()
             }
 
+    @property
+    def refunds(self) -> list[dict]:
+        """Every refund made through the API (POST /v1/refunds), oldest first."""
+        with self._lock:
+            return json.loads(json.dumps(self._state.refunds))
+
     def session(self, session_id: str) -> dict:
         """A copy of the session as the API would return it."""
         with self._lock:
@@ -296,7 +305,54 @@ class StripeServer:
                 )
             self._set_expired(session)
             return 200, session, self._record("checkout.session.expired", session)
+        if path == "/v1/refunds" and method == "POST":
+            return self._create_refund(params)
         raise StripeError(404, f"Unrecognized request URL ({method}: {path}).")
+
+    def _create_refund(self, params: dict):
+        """POST /v1/refunds for a payment intent: the refund, and `charge.refunded` to send."""
+        payment_intent = _required(params, "payment_intent")
+        session_id = next(
+            (
+                key
+                for key, session in self._state.sessions.items()
+                if session["payment_intent"] == payment_intent
+            ),
+            None,
+        )
+        if session_id is None:
+            raise StripeError(
+                404,
+                f"No such payment_intent: '{payment_intent}'",
+                code="resource_missing",
+                param="payment_intent",
+            )
+        reason = params.get("reason") or None
+        if reason not in (None, "duplicate", "fraudulent", "requested_by_customer"):
+            raise StripeError(400, f"Invalid reason: {reason}", param="reason")
+        amount = params.get("amount")
+        amount = None if amount is None else _integer(amount, "amount", minimum=1)
+        try:
+            charge = self._refund_charge(session_id, amount)
+        except ValueError as error:
+            raise StripeError(
+                400, str(error), code="charge_already_refunded", param="amount"
+            ) from None
+        refund = {
+            "id": _new_id("re"),
+            "object": "refund",
+            "amount": charge["last_refund"],
+            "charge": charge["id"],
+            "created": int(time.time()),
+            "currency": charge["currency"],
+            "metadata": params.get("metadata") or {},
+            "payment_intent": payment_intent,
+            "reason": reason,
+            "status": "succeeded",
+        }
+        self._state.refunds.append(refund)
+        public = {key: value for key, value in charge.items() if key != "last_refund"}
+        return 200, refund, self._record("charge.refunded", public)
 
     def _create_session(self, params: dict) -> dict:
         mode = _required(params, "mode")
@@ -506,7 +562,16 @@ class StripeServer:
         session.update(status="expired", url=None, expires_at=int(time.time()))
 
     def refund(self, session_id: str, *, amount: int | None = None, deliver: bool = True):
-        """Refund the session's charge (in full by default): `charge.refunded` with a charge."""
+        """Refund the session's charge (in full by default), as from Stripe's dashboard:
+        `charge.refunded` with a charge."""
+        with self._lock:
+            charge = self._refund_charge(session_id, amount)
+            public = {key: value for key, value in charge.items() if key != "last_refund"}
+            event = self._record("charge.refunded", public)
+        return self._send(event, deliver)
+
+    def _refund_charge(self, session_id: str, amount: int | None) -> dict:
+        """Take `amount` (all that is left, by default) off the session's charge."""
         with self._lock:
             session = self._get_session(session_id)
             if session["payment_status"] != "paid":
@@ -536,8 +601,7 @@ class StripeServer:
                 raise ValueError(f"Cannot refund {amount}: {remaining} is left on the charge.")
             charge["amount_refunded"] += amount
             charge["refunded"] = charge["amount_refunded"] == charge["amount"]
-            event = self._record("charge.refunded", charge)
-        return self._send(event, deliver)
+            return {**charge, "last_refund": amount}
 
     # Events -------------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from course.models import CourseOrder, Enrolment
-from tests.browser.test_coaching_path import demo, page, paying, stripe_server  # noqa: F401
+from tests.browser import test_coaching_path as coaching_path
 from tests.browser.test_learner_path import PHONE, emailed_code, enter_code, path_of
 
 pytestmark = [
@@ -19,13 +19,19 @@ pytestmark = [
 
 EMAIL = "buyer@example.com"
 
+# The coaching path's fixtures: the demo site, the local Stripe delivering to the live server.
+demo = coaching_path.demo
+stripe_server = coaching_path.stripe_server
+paying = coaching_path.paying
+page = coaching_path.page
+
 
 @pytest.mark.browser_context_args(viewport=PHONE)
 def test_a_reader_buys_the_course_with_a_promotion_code_and_lands_on_lesson_1(
     live_server,
     demo,
     paying,
-    page,  # noqa: F811
+    page,
 ):
     course, lessons = demo["course"], demo["lessons"]
     course.price = Decimal("49.00")
