@@ -150,6 +150,31 @@ class CoachingSettings(BaseGenericSetting):
         ]
 
 
+@register_setting(icon="form")
+class PaymentSettings(BaseGenericSetting):
+    """Tax and invoices at Stripe Checkout, for coaching packages and courses alike."""
+
+    stripe_tax = models.BooleanField(
+        "charge tax with Stripe Tax",
+        default=False,
+        help_text=(
+            "Checkout asks for the buyer's address (and a business's tax id) and Stripe works "
+            "out the VAT or sales tax, included in your prices. Turn it on once Stripe Tax is "
+            "set up in Stripe's dashboard with your tax registrations."
+        ),
+    )
+    create_invoices = models.BooleanField(
+        "send an invoice with each payment",
+        default=False,
+        help_text="Stripe makes a paid invoice for each Checkout; the receipt links to it.",
+    )
+
+    panels = [FieldPanel("stripe_tax"), FieldPanel("create_invoices")]
+
+    class Meta:
+        verbose_name = "payments"
+
+
 class WaitListEntry(models.Model):
     """One person on the wait list, from joining to booking."""
 
@@ -311,6 +336,10 @@ class Payment(models.Model):
     amount_refunded_minor = models.PositiveIntegerField(
         "refunded in pence or cents", default=0, help_text="What Stripe has refunded so far."
     )
+    amount_tax_minor = models.PositiveIntegerField(
+        "tax in pence or cents", default=0, help_text="The tax included in the amount paid."
+    )
+    invoice_url = models.URLField(max_length=2000, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -345,6 +374,10 @@ class Payment(models.Model):
         if self.status != PaymentStatus.PAID:
             return 0
         return max(self.amount_minor - self.amount_refunded_minor, 0)
+
+    @property
+    def tax_display(self) -> str:
+        return self.money(self.amount_tax_minor)
 
     def money(self, minor: int) -> str:
         return format_money(minor, self.currency)

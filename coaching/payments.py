@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from coachhouse import stripe_client
 from coaching import emails, services
-from coaching.models import CoachingPackage, Payment, StripeEvent, WaitListEntry
+from coaching.models import CoachingPackage, Payment, PaymentSettings, StripeEvent, WaitListEntry
 from course import services as course_services
 from course.models import CourseOrder, CoursePage
 from course.selectors import course_paid_for
@@ -45,9 +45,10 @@ def checkout_start(
     # The same invitation, package (as it reads now) and attempt always give the same key,
     # so a double click or a retried request returns the same session instead of opening a
     # second one; a package the coach has since edited gets a new session.
+    shop = PaymentSettings.load()
     package_version = hashlib.sha256(
         f"{package.name}|{package.sessions}|{package.price_minor}|{package.currency}|"
-        f"{package.allow_promotion_codes}".encode()
+        f"{package.allow_promotion_codes}|{shop.stripe_tax}|{shop.create_invoices}".encode()
     ).hexdigest()[:12]
     idempotency_key = (
         f"coachhouse-checkout-{entry.pk}-{package.pk}-{package_version}-"
@@ -65,6 +66,8 @@ def checkout_start(
         cancel_url=cancel_url,
         idempotency_key=idempotency_key,
         allow_promotion_codes=package.allow_promotion_codes,
+        automatic_tax=shop.stripe_tax,
+        create_invoice=shop.create_invoices,
     )
     try:
         with transaction.atomic():
@@ -95,9 +98,10 @@ def course_checkout_start(
         status=CourseOrder.Status.PENDING
     )
     # As for packages: a double click gets the same session, an edited price a new one.
+    shop = PaymentSettings.load()
     course_version = hashlib.sha256(
         f"{course.title}|{course.price_minor}|{course.currency}|"
-        f"{course.allow_promotion_codes}".encode()
+        f"{course.allow_promotion_codes}|{shop.stripe_tax}|{shop.create_invoices}".encode()
     ).hexdigest()[:12]
     idempotency_key = f"coachhouse-course-{course.pk}-{user.pk}-{course_version}-{attempts.count()}"
     currency = course.currency.lower()
@@ -113,6 +117,8 @@ def course_checkout_start(
         cancel_url=cancel_url,
         idempotency_key=idempotency_key,
         allow_promotion_codes=course.allow_promotion_codes,
+        automatic_tax=shop.stripe_tax,
+        create_invoice=shop.create_invoices,
     )
     try:
         with transaction.atomic():
@@ -157,7 +163,7 @@ def course_order_fulfil(*, session) -> CourseOrder | None:
             return None
         if order.status != CourseOrder.Status.PENDING or not _settled(session):
             return order
-        order.amount_minor = _amount_paid(session, order.amount_minor)
+        _record_what_was_paid(order, session)
         payment_intent_id = _id(session.payment_intent)
         if _refund_already_seen(payment_intent_id):
             # The refund's event overtook the completion's: record both, let nobody in.
@@ -230,7 +236,7 @@ def payment_fulfil(*, session) -> Payment | None:
             return None
         if payment.status != Payment.Status.PENDING or not _settled(session):
             return payment
-        payment.amount_minor = _amount_paid(session, payment.amount_minor)
+        _record_what_was_paid(payment, session)
         payment.stripe_payment_intent_id = _id(session.payment_intent)
         payment.paid_at = timezone.now()
         if _refund_already_seen(payment.stripe_payment_intent_id):
@@ -478,11 +484,26 @@ def _settled(session) -> bool:
     return session.payment_status in SETTLED_PAYMENT_STATUSES
 
 
-def _amount_paid(session, listed: int) -> int:
-    """What the customer paid: the session's total after any promotion code, else the price
-    the Checkout was opened at."""
-    total = getattr(session, "amount_total", None)
-    return total if isinstance(total, int) and not isinstance(total, bool) else listed
+def _record_what_was_paid(record: Payment | CourseOrder, session) -> None:
+    """What the customer paid (the session's total after any promotion code, else the price
+    the Checkout was opened at), the tax in it, and the invoice's address if Stripe made one.
+    An invoice Stripe cannot show just now leaves the receipt without its link, not the
+    customer without what they paid for."""
+    total = _whole(getattr(session, "amount_total", None))
+    if total is not None:
+        record.amount_minor = total
+    details = getattr(session, "total_details", None)
+    record.amount_tax_minor = _whole(getattr(details, "amount_tax", None)) or 0
+    invoice_id = _id(getattr(session, "invoice", None))
+    if invoice_id:
+        try:
+            record.invoice_url = stripe_client.invoice_retrieve(invoice_id).hosted_invoice_url or ""
+        except stripe.StripeError as error:
+            logger.warning("Invoice %s of %s not read: %s", invoice_id, session.id, error)
+
+
+def _whole(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _refunded_in_full(charge) -> bool:

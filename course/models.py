@@ -285,6 +285,10 @@ class CourseOrder(models.Model):
     amount_refunded_minor = models.PositiveIntegerField(
         "refunded in pence or cents", default=0, help_text="What Stripe has refunded so far."
     )
+    amount_tax_minor = models.PositiveIntegerField(
+        "tax in pence or cents", default=0, help_text="The tax included in the amount paid."
+    )
+    invoice_url = models.URLField(max_length=2000, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -315,6 +319,10 @@ class CourseOrder(models.Model):
         if self.status != OrderStatus.PAID:
             return 0
         return max(self.amount_minor - self.amount_refunded_minor, 0)
+
+    @property
+    def tax_display(self) -> str:
+        return self.money(self.amount_tax_minor)
 
     def money(self, minor: int) -> str:
         symbol = CURRENCY_SYMBOLS.get(self.currency.upper(), f"{self.currency.upper()} ")

@@ -245,7 +245,14 @@ def order_paid(*, order: CourseOrder, payment_intent_id: str) -> bool:
     try:
         with transaction.atomic():
             order.save(
-                update_fields=["status", "stripe_payment_intent_id", "paid_at", "amount_minor"]
+                update_fields=[
+                    "status",
+                    "stripe_payment_intent_id",
+                    "paid_at",
+                    "amount_minor",
+                    "amount_tax_minor",
+                    "invoice_url",
+                ]
             )
     except IntegrityError:  # one_paid_order_per_learner_and_course
         order.refresh_from_db()

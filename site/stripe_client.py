@@ -61,13 +61,28 @@ def checkout_session_create(
     cancel_url: str,
     idempotency_key: str,
     allow_promotion_codes: bool = False,
+    automatic_tax: bool = False,
+    create_invoice: bool = False,
 ):
-    """A one-off payment Checkout Session, the price sent inline as `price_data`; with
-    `allow_promotion_codes`, Checkout takes the promotion codes made in Stripe's dashboard."""
+    """A one-off payment Checkout Session, the price sent inline as `price_data`.
+
+    `allow_promotion_codes`: Checkout takes the promotion codes made in Stripe's dashboard.
+    `automatic_tax`: Stripe Tax works out the tax from the buyer's address (asked for), included
+    in the price, and a business may give its tax id. `create_invoice`: a paid invoice for it.
+    """
+    extra = {}
+    if allow_promotion_codes:
+        extra["allow_promotion_codes"] = True
+    if automatic_tax:
+        extra["automatic_tax"] = {"enabled": True}
+        extra["tax_id_collection"] = {"enabled": True}
+        extra["billing_address_collection"] = "required"
+    if create_invoice:
+        extra["invoice_creation"] = {"enabled": True}
     return client().v1.checkout.sessions.create(
         params={
             "mode": "payment",
-            **({"allow_promotion_codes": True} if allow_promotion_codes else {}),
+            **extra,
             "customer_email": email,
             "client_reference_id": client_reference_id,
             "metadata": metadata,
@@ -78,6 +93,7 @@ def checkout_session_create(
                     "price_data": {
                         "currency": currency,
                         "unit_amount": amount_minor,
+                        **({"tax_behavior": "inclusive"} if automatic_tax else {}),
                         "product_data": {"name": product_name, "description": description},
                     },
                 }
@@ -110,6 +126,10 @@ def refund_create(
         },
         options={"idempotency_key": idempotency_key},
     )
+
+
+def invoice_retrieve(invoice_id: str):
+    return client().v1.invoices.retrieve(invoice_id)
 
 
 def checkout_session_retrieve(session_id: str):

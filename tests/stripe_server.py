@@ -10,6 +10,10 @@ answers the endpoints the app calls, with Stripe's response shapes:
     POST /v1/checkout/sessions/{id}/expire   expire an open session
     POST /v1/refunds                         refund (part of) a payment intent's charge;
                                              sends `charge.refunded`
+    GET  /v1/invoices/{id}                   the paid invoice of a Checkout made with
+                                             `invoice_creation` (its page: GET /invoice/{id})
+
+With `automatic_tax`, tax stands in as one rate (TAX_RATE_PERCENT, included in the price).
 
 and a test payment page, standing in for Stripe's hosted Checkout:
 
@@ -49,6 +53,10 @@ SESSION_LIFETIME = 24 * 3600
 CURRENCY_SYMBOLS = {"gbp": "£", "eur": "€", "usd": "$"}
 SESSION_PATH = re.compile(r"^/v1/checkout/sessions/(?P<id>[A-Za-z0-9_]+)(?P<expire>/expire)?$")
 PAY_PATH = re.compile(r"^/pay/(?P<id>[A-Za-z0-9_]+)$")
+INVOICE_PATH = re.compile(r"^/v1/invoices/(?P<id>[A-Za-z0-9_]+)$")
+HOSTED_INVOICE_PATH = re.compile(r"^/invoice/(?P<id>[A-Za-z0-9_]+)$")
+# Stripe Tax stands in as one rate for every address: VAT at 20%, included in the price.
+TAX_RATE_PERCENT = 20
 
 
 class StripeError(Exception):
@@ -96,6 +104,7 @@ class _State:
     # Promotion codes as a coach makes them in the dashboard, by the code customers type.
     promotion_codes: dict[str, dict] = field(default_factory=dict)
     refunds: list[dict] = field(default_factory=list)
+    invoices: dict[str, dict] = field(default_factory=dict)
 
 
 def _new_id(prefix: str) -> str:
@@ -305,6 +314,14 @@ class StripeServer:
                 )
             self._set_expired(session)
             return 200, session, self._record("checkout.session.expired", session)
+        invoice = INVOICE_PATH.match(path)
+        if invoice and method == "GET":
+            found = self._state.invoices.get(invoice["id"])
+            if found is None:
+                raise StripeError(
+                    404, f"No such invoice: '{invoice['id']}'", code="resource_missing"
+                )
+            return 200, found, None
         if path == "/v1/refunds" and method == "POST":
             return self._create_refund(params)
         raise StripeError(404, f"Unrecognized request URL ({method}: {path}).")
@@ -392,6 +409,14 @@ class StripeServer:
         metadata = params.get("metadata") or {}
         if not isinstance(metadata, dict):
             raise StripeError(400, "Invalid object: metadata", param="metadata")
+        automatic_tax = (params.get("automatic_tax") or {}).get("enabled") == "true"
+        invoice_creation = (params.get("invoice_creation") or {}).get("enabled") == "true"
+        if automatic_tax and params.get("billing_address_collection") != "required":
+            raise StripeError(
+                400,
+                "Automatic tax needs the customer's address: set billing_address_collection.",
+                param="automatic_tax",
+            )
         allow_promotion_codes = params.get("allow_promotion_codes", "false")
         if allow_promotion_codes not in ("true", "false"):
             raise StripeError(
@@ -403,6 +428,12 @@ class StripeServer:
             "id": session_id,
             "object": "checkout.session",
             "allow_promotion_codes": allow_promotion_codes == "true",
+            "automatic_tax": {"enabled": automatic_tax, "status": None},
+            "invoice": None,
+            "invoice_creation": {"enabled": invoice_creation},
+            "tax_id_collection": {
+                "enabled": (params.get("tax_id_collection") or {}).get("enabled") == "true"
+            },
             "amount_subtotal": total,
             "amount_total": total,
             "cancel_url": cancel_url,
@@ -516,6 +547,12 @@ class StripeServer:
             if promotion_code:
                 self._apply_promotion_code(session, promotion_code)
             free = session["amount_total"] == 0
+            if session["automatic_tax"]["enabled"]:
+                included = session["amount_total"] * TAX_RATE_PERCENT // (100 + TAX_RATE_PERCENT)
+                session["automatic_tax"]["status"] = "complete"
+                session["total_details"] = {**session["total_details"], "amount_tax": included}
+            if session["invoice_creation"]["enabled"]:
+                session["invoice"] = self._create_invoice(session)
             session.update(
                 status="complete",
                 url=None,
@@ -527,6 +564,35 @@ class StripeServer:
             )
             event = self._record("checkout.session.completed", session)
         return self._send(event, deliver)
+
+    def _create_invoice(self, session: dict) -> str:
+        """The paid invoice Checkout makes with `invoice_creation`; its id."""
+        invoice_id = _new_id("in")
+        self._state.invoices[invoice_id] = {
+            "id": invoice_id,
+            "object": "invoice",
+            "amount_paid": session["amount_total"],
+            "currency": session["currency"],
+            "customer_email": session["customer_email"],
+            "hosted_invoice_url": f"{self.url}/invoice/{invoice_id}",
+            "invoice_pdf": f"{self.url}/invoice/{invoice_id}/pdf",
+            "status": "paid",
+            "tax": session["total_details"]["amount_tax"],
+            "total": session["amount_total"],
+        }
+        return invoice_id
+
+    def invoice_page(self, invoice_id: str) -> tuple[int, str]:
+        with self._lock:
+            invoice = self._state.invoices.get(invoice_id)
+        if invoice is None:
+            return 404, _page("Invoice not found", "<p>There is no such invoice.</p>")
+        total = _money(invoice["total"], invoice["currency"])
+        tax = _money(invoice["tax"], invoice["currency"])
+        return 200, _page(
+            f"Invoice {invoice_id}",
+            f"<p>Paid: {html.escape(total)}, including {html.escape(tax)} tax.</p>",
+        )
 
     def async_payment_succeeded(self, session_id: str, *, deliver: bool = True):
         with self._lock:
@@ -782,6 +848,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self._json(error.status, error.body)
             else:
                 self._json(status, result)
+            return
+        hosted = HOSTED_INVOICE_PATH.match(path)
+        if hosted and method == "GET":
+            self._html(*self.stripe.invoice_page(hosted["id"]))
             return
         match = PAY_PATH.match(path)
         if match and method == "GET":
