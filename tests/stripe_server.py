@@ -548,7 +548,9 @@ class StripeServer:
                 self._apply_promotion_code(session, promotion_code)
             free = session["amount_total"] == 0
             if session["automatic_tax"]["enabled"]:
-                included = session["amount_total"] * TAX_RATE_PERCENT // (100 + TAX_RATE_PERCENT)
+                included = round(
+                    session["amount_total"] * TAX_RATE_PERCENT / (100 + TAX_RATE_PERCENT)
+                )
                 session["automatic_tax"]["status"] = "complete"
                 session["total_details"] = {**session["total_details"], "amount_tax": included}
             if session["invoice_creation"]["enabled"]:

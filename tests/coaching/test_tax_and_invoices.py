@@ -72,8 +72,8 @@ def test_with_stripe_tax_the_price_includes_the_tax_the_receipt_shows(
     assert params["billing_address_collection"] == "required"
     assert params["line_items"][0]["price_data"]["tax_behavior"] == "inclusive"
     order.refresh_from_db()
-    assert (order.amount_minor, order.amount_tax_minor) == (4900, 816)
-    assert "Amount paid: £49.00 (including £8.16 tax)" in receipt(mailoutbox).body
+    assert (order.amount_minor, order.amount_tax_minor) == (4900, 817)
+    assert "Amount paid: £49.00 (including £8.17 tax)" in receipt(mailoutbox).body
 
 
 def test_with_invoices_the_receipt_links_to_the_paid_invoice(
@@ -92,7 +92,7 @@ def test_with_invoices_the_receipt_links_to_the_paid_invoice(
     assert order.invoice_url.startswith(f"{stripe_server.url}/invoice/in_")
     assert f"Your invoice: {order.invoice_url}" in receipt(mailoutbox).body
     with urllib.request.urlopen(order.invoice_url, timeout=10) as response:  # noqa: S310
-        assert "Paid: £49.00, including £8.16 tax." in response.read().decode()
+        assert "Paid: £49.00, including £8.17 tax." in response.read().decode()
 
 
 def test_an_invoice_stripe_cannot_show_leaves_the_link_out_not_the_learner(
