@@ -13,16 +13,10 @@ from wagtail.models import Page
 from accounts.models import normalise_email
 from coachhouse.pages import PrivacyMixin
 from coachhouse.sanitise import SanitisedRichTextField
+from course.models import format_money
 
 NAME_MAX_LENGTH = 120
 GOALS_MAX_LENGTH = 1000
-CURRENCY_SYMBOLS = {"gbp": "£", "eur": "€", "usd": "$"}
-
-
-def format_money(minor: int, currency: str) -> str:
-    """450.00 in pounds from 45000 and "gbp": "£450.00"."""
-    symbol = CURRENCY_SYMBOLS.get(currency, currency.upper() + " ")
-    return f"{symbol}{minor / 100:,.2f}"
 
 
 # The choices live at module level, so each model's Meta can name them in a CheckConstraint;

@@ -3,7 +3,8 @@
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
-from coaching.models import Payment, format_money
+from coaching.models import Payment
+from course.models import format_money
 
 
 def payments_totals(payments: QuerySet[Payment]) -> list[dict]:

@@ -169,6 +169,7 @@ def course_order_fulfil(*, session) -> CourseOrder | None:
             # The refund's event overtook the completion's: record both, let nobody in.
             order.status = CourseOrder.Status.REFUNDED
             order.stripe_payment_intent_id = payment_intent_id
+            order.amount_refunded_minor = order.amount_minor
             order.paid_at = order.refunded_at = timezone.now()
             order.save()
             return order
@@ -242,6 +243,7 @@ def payment_fulfil(*, session) -> Payment | None:
         if _refund_already_seen(payment.stripe_payment_intent_id):
             # The refund's event overtook the completion's: record both, book nobody.
             payment.status = Payment.Status.REFUNDED
+            payment.amount_refunded_minor = payment.amount_minor
             payment.refunded_at = payment.paid_at
             payment.save()
             return payment
@@ -363,18 +365,18 @@ def payment_refunded(*, charge) -> None:
     """Record what Stripe has refunded; a full refund un-books the person, or ends the
     learner's access to the course they bought, and a partial one is left to the coach."""
     payment_intent_id = _id(charge.payment_intent)
-    if payment_intent_id:
-        for model in (Payment, CourseOrder):
-            model.objects.filter(
-                stripe_payment_intent_id=payment_intent_id,
-                amount_refunded_minor__lt=charge.amount_refunded,
-            ).update(amount_refunded_minor=charge.amount_refunded)
+    if not payment_intent_id:
+        # Not a Checkout's charge (nothing of ours was paid without a payment intent: a
+        # promotion code that covers it all leaves none to refund).
+        return
+    for model in (Payment, CourseOrder):
+        model.objects.filter(
+            stripe_payment_intent_id=payment_intent_id,
+            amount_refunded_minor__lt=charge.amount_refunded,
+        ).update(amount_refunded_minor=charge.amount_refunded)
     if not _refunded_in_full(charge):
         return
-    if (
-        payment_intent_id
-        and CourseOrder.objects.filter(stripe_payment_intent_id=payment_intent_id).exists()
-    ):
+    if CourseOrder.objects.filter(stripe_payment_intent_id=payment_intent_id).exists():
         with transaction.atomic():
             order = (
                 CourseOrder.objects.select_for_update()
@@ -387,7 +389,7 @@ def payment_refunded(*, charge) -> None:
         payment = (
             Payment.objects.select_for_update()
             .select_related("entry")
-            .filter(stripe_payment_intent_id=_id(charge.payment_intent))
+            .filter(stripe_payment_intent_id=payment_intent_id)
             .first()
         )
         if payment is None or payment.status != Payment.Status.PAID:
@@ -481,7 +483,10 @@ SETTLED_PAYMENT_STATUSES = {"paid", "no_payment_required"}
 
 
 def _settled(session) -> bool:
-    return session.payment_status in SETTLED_PAYMENT_STATUSES
+    return (
+        getattr(session, "status", "complete") == "complete"
+        and session.payment_status in SETTLED_PAYMENT_STATUSES
+    )
 
 
 def _record_what_was_paid(record: Payment | CourseOrder, session) -> None:

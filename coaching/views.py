@@ -248,11 +248,13 @@ def payment_success(request):
 
 
 @require_POST
-@login_required
 def course_checkout(request, course_id: int):
-    """A learner buys a course with a price: off to Stripe Checkout."""
+    """A learner buys a course with a price: off to Stripe Checkout. Someone signed out (a
+    session that ended) goes back to the course's start page, which asks them in first."""
     course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
     start_url = reverse("course:start", args=[course.pk])
+    if not request.user.is_authenticated:
+        return redirect(start_url)
     if not stripe_client.is_configured():
         messages.error(request, "Online payments are not set up yet. Please try again later.")
         return redirect(start_url)

@@ -43,7 +43,14 @@ OUTLINE_FIELDS = (
 # What a course's price may be in: the currencies Checkout is set up for, as Stripe spells them
 # lower-cased. The symbols show the price on the site.
 COURSE_CURRENCIES = [("GBP", "£ GBP"), ("EUR", "€ EUR"), ("USD", "$ USD")]
-CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
+CURRENCY_SYMBOLS = {"gbp": "£", "eur": "€", "usd": "$"}
+
+
+def format_money(minor: int, currency: str) -> str:
+    """ "£450.00" from 45000 and "gbp" (or "GBP"): every price and payment the site shows."""
+    code = currency.lower()
+    symbol = CURRENCY_SYMBOLS.get(code, code.upper() + " ")
+    return f"{symbol}{minor / 100:,.2f}"
 
 
 class CoursePage(PrivacyMixin, Page):
@@ -119,8 +126,7 @@ class CoursePage(PrivacyMixin, Page):
     @property
     def price_display(self) -> str:
         """£49.00"""
-        symbol = CURRENCY_SYMBOLS.get(self.currency, f"{self.currency} ")
-        return f"{symbol}{self.price:,.2f}"
+        return format_money(self.price_minor, self.currency)
 
     def lessons(self):
         """The course's published lessons, in the order editors set in the page tree."""
@@ -267,8 +273,14 @@ class CourseOrder(models.Model):
 
     Status = OrderStatus
 
+    # An order paid for outlives its buyer's account, without them (course.services,
+    # `orders_erase_person`): a sale's record is kept for the tax years.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="course_orders"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="course_orders",
     )
     course = models.ForeignKey(CoursePage, on_delete=models.PROTECT, related_name="orders")
     amount_minor = models.PositiveIntegerField("amount in pence or cents")
@@ -307,7 +319,8 @@ class CourseOrder(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.user} for {self.course} ({self.get_status_display()})"
+        buyer = self.user or "Deleted account"
+        return f"{buyer} for {self.course} ({self.get_status_display()})"
 
     @property
     def amount_display(self) -> str:
@@ -325,8 +338,7 @@ class CourseOrder(models.Model):
         return self.money(self.amount_tax_minor)
 
     def money(self, minor: int) -> str:
-        symbol = CURRENCY_SYMBOLS.get(self.currency.upper(), f"{self.currency.upper()} ")
-        return f"{symbol}{minor / 100:,.2f}"
+        return format_money(minor, self.currency)
 
 
 def validate_nudge_days(value: str) -> None:

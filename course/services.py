@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from wagtail.models import Page
 
+from accounts.services import Kept
 from course import emails
 from course.models import CourseOrder, CoursePage, Enrolment, LessonProgress, Reflection
 from course.selectors import (
@@ -271,3 +272,26 @@ def order_refunded(*, order: CourseOrder) -> None:
     order.refunded_at = timezone.now()
     order.save(update_fields=["status", "refunded_at"])
     Enrolment.objects.filter(user_id=order.user_id, course_id=order.course_id).delete()
+
+
+ORDER_RECORDS_WHY = (
+    "Tax law requires a business to keep a record of each sale for six years. The record no "
+    "longer carries your name or email address. Stripe, which took the payment, keeps its own "
+    "record under its own privacy policy."
+)
+
+
+def orders_erase_person(*, user, email: str) -> list[Kept]:
+    """The learner deleted their account: orders never paid go; paid (or refunded) ones stay,
+    without them (the order's user is set to nothing when the account goes)."""
+    orders = CourseOrder.objects.filter(user=user)
+    orders.exclude(status__in=[CourseOrder.Status.PAID, CourseOrder.Status.REFUNDED]).delete()
+    orders.update(checkout_url="")
+    kept = orders.count()
+    if not kept:
+        return []
+    what = (
+        f"{kept} course order{'s' if kept != 1 else ''}: the amount, the date and "
+        "Stripe's reference"
+    )
+    return [Kept(what=what, why=ORDER_RECORDS_WHY)]

@@ -49,21 +49,58 @@ def public_read_policy(bucket: str) -> dict:
     }
 
 
+# Providers whose S3 API has no bucket policies (Cloudflare R2, Backblaze B2) or a bucket whose
+# owner blocks public policies answer these; the release warns instead of failing.
+POLICY_REFUSED = {"NotImplemented", "MethodNotAllowed", "AccessDenied", "InvalidRequest"}
+
+
 def prepare_bucket() -> list[str]:
-    """Create the media bucket if it is missing and set its read policy; say what was done."""
+    """Create the media bucket if it is missing and set its read policy; say what was done.
+    A line starting "Warning:" says what the coach must do by hand."""
     client = default_storage.connection.meta.client
     bucket = default_storage.bucket_name
     done = []
     try:
         client.head_bucket(Bucket=bucket)
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") not in {"404", "NoSuchBucket"}:
+        if _code(error) not in {"404", "NoSuchBucket"}:
             raise
         client.create_bucket(Bucket=bucket, **location_constraint(client))
         done.append(f"Created the bucket {bucket}.")
-    client.put_bucket_policy(Bucket=bucket, Policy=json.dumps(public_read_policy(bucket)))
+        # Amazon blocks public policies on new buckets; this one's renditions are meant to be
+        # public, and public ACLs stay blocked.
+        try:
+            client.put_public_access_block(
+                Bucket=bucket,
+                PublicAccessBlockConfiguration={
+                    "BlockPublicAcls": True,
+                    "IgnorePublicAcls": True,
+                    "BlockPublicPolicy": False,
+                    "RestrictPublicBuckets": False,
+                },
+            )
+        except ClientError as error:
+            if _code(error) not in POLICY_REFUSED:
+                raise
+    try:
+        client.put_bucket_policy(Bucket=bucket, Policy=json.dumps(public_read_policy(bucket)))
+    except ClientError as error:
+        if _code(error) not in POLICY_REFUSED:
+            raise
+        done.append(
+            f"Warning: the bucket {bucket} did not take a read policy ({_code(error)}), so "
+            f"browsers may not see the renditions in {PUBLIC_PREFIX}. Make that folder public "
+            "with your provider (Cloudflare R2: connect a custom domain and set "
+            "MEDIA_CUSTOM_DOMAIN; Backblaze B2: a public bucket; Amazon S3: allow public bucket "
+            "policies in Block Public Access), then run this again."
+        )
+        return done
     done.append(f"Renditions in {bucket}/{PUBLIC_PREFIX} are public; everything else is private.")
     return done
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
 
 
 def location_constraint(client) -> dict:

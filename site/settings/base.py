@@ -159,7 +159,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 # What deleting an account also erases: each app's rows that name a person without pointing
 # at their account (accounts/services.py, `user_delete`).
-PERSONAL_DATA_ERASERS = ["coaching.services.waitlist_erase_person"]
+PERSONAL_DATA_ERASERS = [
+    "coaching.services.waitlist_erase_person",
+    "course.services.orders_erase_person",
+]
 
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "accounts:dashboard"

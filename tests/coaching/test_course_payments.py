@@ -222,7 +222,7 @@ def test_buying_needs_an_account(stripe_server, paid_course):
     response = Client().post(reverse("coaching:course-checkout", args=[paid_course.pk]))
 
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("account_login"))
+    assert response["Location"] == reverse("course:start", args=[paid_course.pk])
     assert not CourseOrder.objects.exists()
 
 
@@ -343,3 +343,56 @@ def test_a_coaching_package_takes_a_promotion_code_too(
     assert (payment.status, payment.amount_minor) == ("paid", 22500)
     assert invited_entry.status == "booked"
     assert any("Amount paid: £225.00" in m.body for m in mailoutbox)
+
+
+def test_a_sold_course_cannot_be_deleted_only_unpublished(
+    stripe_server, learner_client, paid_course, deliver, admin_client
+):
+    order = buy(learner_client, paid_course)
+    deliver(stripe_server.complete(order.stripe_session_id, deliver=False))
+
+    response = admin_client.post(f"/admin/pages/{paid_course.pk}/delete/", follow=True)
+
+    assert "cannot be deleted: it has a course that was sold" in response.content.decode()
+    paid_course.refresh_from_db()
+    assert CourseOrder.objects.filter(pk=order.pk).exists()
+
+
+def test_deleting_an_account_keeps_its_paid_orders_without_the_person(
+    stripe_server, learner_client, paid_course, deliver
+):
+    from accounts.services import user_delete
+
+    paid = buy(learner_client, paid_course)
+    deliver(stripe_server.complete(paid.stripe_session_id, deliver=False))
+    kept = user_delete(user=learner_client.user)
+
+    paid.refresh_from_db()
+    assert paid.user is None and paid.status == CourseOrder.Status.PAID
+    assert [k.what for k in kept] == ["1 course order: the amount, the date and Stripe's reference"]
+
+
+def test_a_refund_without_a_payment_intent_touches_nothing(
+    stripe_server, client, invited_entry, package, deliver
+):
+    """A charge that was not a Checkout's (another product on the account) has no payment
+    intent of ours, and a package a promotion code paid in full has none either."""
+    package.allow_promotion_codes = True
+    package.save()
+    stripe_server.create_promotion_code("ALLFREE", percent_off=100)
+    free = start_checkout(client, invited_entry, package)
+    deliver(stripe_server.complete(free.stripe_session_id, promotion_code="ALLFREE", deliver=False))
+    stranger = {
+        "id": "ch_elsewhere",
+        "object": "charge",
+        "amount": 1000,
+        "amount_refunded": 1000,
+        "payment_intent": None,
+    }
+
+    deliver(stripe_server.event_for("charge.refunded", stranger))
+
+    free.refresh_from_db()
+    invited_entry.refresh_from_db()
+    assert (free.status, free.stripe_payment_intent_id) == ("paid", "")
+    assert invited_entry.status == "booked"

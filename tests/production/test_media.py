@@ -1,6 +1,7 @@
 """Uploaded images and documents: in an S3 bucket (a real S3 API, moto's server, on
 127.0.0.1) or on the server's disk, with renditions public and everything else private."""
 
+import io
 import json
 import os
 import subprocess
@@ -9,10 +10,13 @@ import time
 import urllib.error
 import urllib.request
 from html.parser import HTMLParser
+from unittest import mock
 
 import pytest
 import wagtail_factories
+from botocore.exceptions import ClientError
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -340,3 +344,32 @@ def test_pages_may_show_images_from_where_the_bucket_says_they_are(environ, orig
 
     assert seen["origin"] == seen["url_origin"] == origin
     assert origin in seen["site"] and origin in seen["admin"]
+
+
+def test_a_new_bucket_allows_the_read_policy_and_blocks_public_acls(s3, bucket):
+    s3.client().delete_bucket_policy(Bucket=bucket)
+    s3.client().delete_bucket(Bucket=bucket)
+
+    call_command("prepare_media_bucket", stdout=io.StringIO())
+
+    block = s3.client().get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert block == {
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": True,
+        "BlockPublicPolicy": False,
+        "RestrictPublicBuckets": False,
+    }
+
+
+def test_a_provider_without_bucket_policies_gets_a_warning_not_a_failed_release(bucket):
+    """Cloudflare R2 and Backblaze B2 answer NotImplemented to PutBucketPolicy."""
+    client = default_storage.connection.meta.client
+    refused = ClientError({"Error": {"Code": "NotImplemented"}}, "PutBucketPolicy")
+    out, err = io.StringIO(), io.StringIO()
+
+    with mock.patch.object(client, "put_bucket_policy", side_effect=refused):
+        call_command("prepare_media_bucket", stdout=out, stderr=err)
+
+    assert "did not take a read policy (NotImplemented)" in err.getvalue()
+    assert "MEDIA_CUSTOM_DOMAIN" in err.getvalue()
+    assert "are public" not in out.getvalue()

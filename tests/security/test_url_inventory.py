@@ -351,6 +351,7 @@ ROUTES: dict[str, Route] = {
         LEARNER,
         path_of("coaching:course-checkout", lambda w, x: w.course.pk),
         method="post",
+        anonymous=status(302, to=("/learn/",)),
         other=status(302, to=("/learn/",)),
         staff=status(302, to=("/learn/",)),
     ),

@@ -17,7 +17,10 @@ class Command(BaseCommand):
             return
         try:
             for line in media.prepare_bucket():
-                self.stdout.write(line)
+                if line.startswith("Warning:"):
+                    self.stderr.write(self.style.WARNING(line))
+                else:
+                    self.stdout.write(line)
         except (BotoCoreError, ClientError) as error:
             raise CommandError(
                 f"The media bucket could not be prepared: {error}. Check MEDIA_BUCKET, "
