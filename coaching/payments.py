@@ -154,7 +154,9 @@ def course_order_fulfil(*, session) -> CourseOrder | None:
     concurrently: the order's row is locked and only a pending order is acted on."""
     with transaction.atomic():
         order = (
-            CourseOrder.objects.select_for_update()
+            # Only the order's row: its learner may be gone (SET_NULL), and PostgreSQL locks
+            # nothing on the nullable side of an outer join.
+            CourseOrder.objects.select_for_update(of=("self",))
             .select_related("user", "course")
             .filter(stripe_session_id=session.id)
             .first()
