@@ -13,7 +13,7 @@ from wagtail.models import Page
 from accounts.models import normalise_email
 from coachhouse.pages import PrivacyMixin
 from coachhouse.sanitise import SanitisedRichTextField
-from course.models import format_money
+from course.models import PaidAmounts, format_money
 
 NAME_MAX_LENGTH = 120
 GOALS_MAX_LENGTH = 1000
@@ -309,7 +309,7 @@ class CoachingPackage(models.Model):
         return format_money(self.price_minor, self.currency)
 
 
-class Payment(models.Model):
+class Payment(PaidAmounts, models.Model):
     """One Stripe Checkout for a coaching package, from creation to payment or refund."""
 
     Status = PaymentStatus
@@ -357,24 +357,6 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"{self.entry.name}: {self.package.name} ({self.get_status_display()})"
-
-    @property
-    def amount_display(self) -> str:
-        return format_money(self.amount_minor, self.currency)
-
-    @property
-    def refundable_minor(self) -> int:
-        """What may still be refunded: what was paid less what was refunded, while paid."""
-        if self.status != PaymentStatus.PAID:
-            return 0
-        return max(self.amount_minor - self.amount_refunded_minor, 0)
-
-    @property
-    def tax_display(self) -> str:
-        return self.money(self.amount_tax_minor)
-
-    def money(self, minor: int) -> str:
-        return format_money(minor, self.currency)
 
 
 class StripeEvent(models.Model):

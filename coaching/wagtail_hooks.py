@@ -79,11 +79,33 @@ class CoachingPackageViewSet(SnippetViewSet):
     list_filter = ["active"]
 
 
+class RefundableViewSet(ModelViewSet):
+    """A read-only list of what Stripe was paid, with a "Refund…" view (admin_views.RefundView)
+    for those given `refund_permission`."""
+
+    refund_permission = ""
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("refund/<int:pk>/", self.refund_view, name="refund"),
+        ]
+
+    @property
+    def refund_view(self):
+        return admin_views.RefundView.as_view(
+            model=self.model,
+            permission=self.refund_permission,
+            index_url_name=self.get_url_name("index"),
+            index_label=self.menu_label,
+        )
+
+
 # Payments are written by Stripe's webhook only; the admin reads and exports them.
 register_permission_policy(Payment, admin_views.ReadOnlyPermissionPolicy(Payment), exact_class=True)
 
 
-class PaymentViewSet(ModelViewSet):
+class PaymentViewSet(RefundableViewSet):
     model = Payment
     name = "coaching_payments"
     url_prefix = "coaching/payments"
@@ -116,21 +138,7 @@ class PaymentViewSet(ModelViewSet):
     ]
     export_filename = "payments"
     form_fields = ["status"]
-
-    def get_urlpatterns(self):
-        return [
-            *super().get_urlpatterns(),
-            path("refund/<int:pk>/", self.refund_view, name="refund"),
-        ]
-
-    @property
-    def refund_view(self):
-        return admin_views.RefundView.as_view(
-            model=Payment,
-            permission="coaching.refund_payment",
-            index_url_name=self.get_url_name("index"),
-            index_label="Payments",
-        )
+    refund_permission = "coaching.refund_payment"
 
 
 register_permission_policy(
@@ -138,7 +146,7 @@ register_permission_policy(
 )
 
 
-class CourseOrderViewSet(ModelViewSet):
+class CourseOrderViewSet(RefundableViewSet):
     """Who bought which course; written by Stripe's webhook only, like payments."""
 
     model = CourseOrder
@@ -173,21 +181,7 @@ class CourseOrderViewSet(ModelViewSet):
     ]
     export_filename = "course-orders"
     form_fields = ["status"]
-
-    def get_urlpatterns(self):
-        return [
-            *super().get_urlpatterns(),
-            path("refund/<int:pk>/", self.refund_view, name="refund"),
-        ]
-
-    @property
-    def refund_view(self):
-        return admin_views.RefundView.as_view(
-            model=CourseOrder,
-            permission="course.refund_courseorder",
-            index_url_name=self.get_url_name("index"),
-            index_label="Course orders",
-        )
+    refund_permission = "course.refund_courseorder"
 
 
 class CoachingGroup(ModelViewSetGroup):

@@ -255,6 +255,30 @@ class Enrolment(models.Model):
         return f"{self.user} in {self.course}"
 
 
+class PaidAmounts:
+    """What a Checkout's record (a course order, a coaching payment) shows of its money; the
+    model has `amount_minor`, `amount_refunded_minor`, `amount_tax_minor`, `currency` and a
+    `status` whose paid value is "paid"."""
+
+    @property
+    def amount_display(self) -> str:
+        return self.money(self.amount_minor)
+
+    @property
+    def tax_display(self) -> str:
+        return self.money(self.amount_tax_minor)
+
+    @property
+    def refundable_minor(self) -> int:
+        """What may still be refunded: what was paid less what was refunded, while paid."""
+        if self.status != "paid":
+            return 0
+        return max(self.amount_minor - self.amount_refunded_minor, 0)
+
+    def money(self, minor: int) -> str:
+        return format_money(minor, self.currency)
+
+
 class OrderStatus(models.TextChoices):
     PENDING = "pending", "Waiting for payment"
     PAID = "paid", "Paid"
@@ -263,7 +287,7 @@ class OrderStatus(models.TextChoices):
     REFUNDED = "refunded", "Refunded"
 
 
-class CourseOrder(models.Model):
+class CourseOrder(PaidAmounts, models.Model):
     """One Stripe Checkout for a paid course, from creation to payment or refund.
 
     A paid order is what lets its learner into the course (course/services.py,
@@ -321,24 +345,6 @@ class CourseOrder(models.Model):
     def __str__(self):
         buyer = self.user or "Deleted account"
         return f"{buyer} for {self.course} ({self.get_status_display()})"
-
-    @property
-    def amount_display(self) -> str:
-        return self.money(self.amount_minor)
-
-    @property
-    def refundable_minor(self) -> int:
-        """What may still be refunded: what was paid less what was refunded, while paid."""
-        if self.status != OrderStatus.PAID:
-            return 0
-        return max(self.amount_minor - self.amount_refunded_minor, 0)
-
-    @property
-    def tax_display(self) -> str:
-        return self.money(self.amount_tax_minor)
-
-    def money(self, minor: int) -> str:
-        return format_money(minor, self.currency)
 
 
 def validate_nudge_days(value: str) -> None:
