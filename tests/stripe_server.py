@@ -946,6 +946,9 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        # A second Ctrl-C (make passes its own on) waits for the shutdown, not a traceback.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_IGN)
         server.stop()
 
 
